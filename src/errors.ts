@@ -1,0 +1,87 @@
+import { AxiosError } from 'axios';
+import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+
+/** `code` of {@link SessionExpiredError}. */
+export const ERR_SESSION_EXPIRED = 'ERR_SESSION_EXPIRED';
+/** `code` of {@link RefreshFailedError}. */
+export const ERR_REFRESH_FAILED = 'ERR_REFRESH_FAILED';
+/** `code` of the error a retry fails with when its body cannot be sent twice. */
+export const ERR_BODY_NOT_REPLAYABLE = 'ERR_BODY_NOT_REPLAYABLE';
+
+/**
+ * The server rejected the refresh (a 4xx response): the session is over and the user has to
+ * log in again. Every request that was waiting on that refresh rejects with this error.
+ *
+ * It is an `AxiosError` (`axios.isAxiosError(err)` is true) whose `response` and `config` are
+ * the original request's (`response` is `undefined` for a request that was held before it was
+ * sent) and whose `cause` is the refresh failure. Recognise it with
+ * {@link isSessionExpiredError}, which also works when axios is loaded twice.
+ */
+export class SessionExpiredError<T = unknown, D = unknown> extends AxiosError<T, D> {
+  constructor(
+    cause: unknown,
+    config?: InternalAxiosRequestConfig<D>,
+    response?: AxiosResponse<T, D>,
+  ) {
+    super(
+      'Session expired: the server rejected the credentials refresh',
+      ERR_SESSION_EXPIRED,
+      config,
+      response?.request,
+      response,
+    );
+    this.name = 'SessionExpiredError';
+    (this as { cause?: unknown }).cause = cause;
+  }
+}
+
+/**
+ * The refresh failed for a reason that does not end the session: a network error, a timeout
+ * (`refreshTimeout`), a 5xx response, or an error thrown by `refresh` itself. Requests waiting
+ * on that refresh reject with this error; the next 401 tries a new refresh.
+ *
+ * `cause` holds the refresh failure; `response` and `config` are the original request's.
+ */
+export class RefreshFailedError<T = unknown, D = unknown> extends AxiosError<T, D> {
+  constructor(
+    cause: unknown,
+    config?: InternalAxiosRequestConfig<D>,
+    response?: AxiosResponse<T, D>,
+  ) {
+    super(
+      `Could not refresh credentials: ${describeCause(cause)}`,
+      ERR_REFRESH_FAILED,
+      config,
+      response?.request,
+      response,
+    );
+    this.name = 'RefreshFailedError';
+    (this as { cause?: unknown }).cause = cause;
+  }
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function hasCode(error: unknown, code: string): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { isAxiosError?: unknown }).isAxiosError === true &&
+    (error as { code?: unknown }).code === code
+  );
+}
+
+/**
+ * True for a {@link SessionExpiredError}, from this copy of the library or any other
+ * (it checks `isAxiosError` and `code`, not `instanceof`).
+ */
+export function isSessionExpiredError(error: unknown): error is SessionExpiredError {
+  return hasCode(error, ERR_SESSION_EXPIRED);
+}
+
+/** True for a {@link RefreshFailedError}, from this copy of the library or any other. */
+export function isRefreshFailedError(error: unknown): error is RefreshFailedError {
+  return hasCode(error, ERR_REFRESH_FAILED);
+}

@@ -1,0 +1,73 @@
+import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+
+type Change = [name: string, before: string | undefined, after: string | undefined];
+
+const METHOD_KEYS = new Set(['common', 'get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'purge', 'link', 'unlink']);
+// A request seldom outlives more than one or two refreshes; older changes are dropped.
+const HISTORY = 8;
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : undefined;
+}
+
+/** The instance's default headers that every request gets: `common`, then top-level ones. */
+function defaultHeaders(instance: AxiosInstance): Map<string, string> {
+  const found = new Map<string, string>();
+  const all = instance.defaults.headers as Record<string, unknown>;
+  const add = (source: unknown, skipMethods: boolean): void => {
+    for (const [name, value] of Object.entries(source ?? {})) {
+      const shown = text(value);
+      if (shown !== undefined && !(skipMethods && METHOD_KEYS.has(name))) {
+        found.set(name.toLowerCase(), shown);
+      }
+    }
+  };
+  add(all.common, false);
+  add(all, true);
+  return found;
+}
+
+/**
+ * Tracks what each refresh wrote into the instance's default headers (typically
+ * `defaults.headers.common.Authorization`). axios copies defaults into a request's own headers
+ * before interceptors run, so a request built before a refresh carries the old value and
+ * replaying it would send the dead token: `apply` swaps in the new one.
+ */
+export function trackDefaultHeaders(instance: AxiosInstance): {
+  started(): void;
+  succeeded(epoch: number): void;
+  apply(config: InternalAxiosRequestConfig, sentEpoch: number): void;
+} {
+  let before: Map<string, string> | undefined;
+  const history: Array<{ epoch: number; changes: Change[] }> = [];
+  return {
+    started() {
+      before = defaultHeaders(instance);
+    },
+    succeeded(epoch) {
+      if (!before) return;
+      const after = defaultHeaders(instance);
+      const changes: Change[] = [];
+      for (const name of new Set([...before.keys(), ...after.keys()])) {
+        if (before.get(name) !== after.get(name)) changes.push([name, before.get(name), after.get(name)]);
+      }
+      before = undefined;
+      if (changes.length === 0) return;
+      history.push({ epoch, changes });
+      if (history.length > HISTORY) history.shift();
+    },
+    apply(config, sentEpoch) {
+      for (const { epoch, changes } of history) {
+        if (epoch <= sentEpoch) continue;
+        for (const [name, old, fresh] of changes) {
+          // Only a value that came from the defaults is replaced; one set for this request stays.
+          if (text(config.headers.get(name)) !== old) continue;
+          if (fresh === undefined) config.headers.delete(name);
+          else config.headers.set(name, fresh);
+        }
+      }
+    },
+  };
+}

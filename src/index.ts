@@ -1,0 +1,20 @@
+export { createRefreshInterceptor } from './interceptor.js';
+export type { RefreshInterceptor } from './interceptor.js';
+export { createRefreshSession } from './session.js';
+export type { RefreshSession } from './session.js';
+export type {
+  InstanceOptions,
+  RefreshContext,
+  RefreshInterceptorOptions,
+  SessionOptions,
+  SharedSessionOptions,
+} from './options.js';
+export {
+  ERR_BODY_NOT_REPLAYABLE,
+  ERR_REFRESH_FAILED,
+  ERR_SESSION_EXPIRED,
+  RefreshFailedError,
+  SessionExpiredError,
+  isRefreshFailedError,
+  isSessionExpiredError,
+} from './errors.js';

@@ -1,0 +1,164 @@
+import { isAxiosError } from 'axios';
+import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { RefreshFailedError, SessionExpiredError } from './errors.js';
+import { trackDefaultHeaders } from './headers.js';
+import { checkOptional, defaults, expected, validateInstance } from './options.js';
+import type { RefreshInterceptorOptions, SharedSessionOptions } from './options.js';
+import { replayError } from './replay.js';
+import { RefreshFailure, createRefreshSession, isRefreshSession } from './session.js';
+import type { RefreshSession } from './session.js';
+import { EJECTED, waitFor } from './wait.js';
+import type { Interrupt } from './wait.js';
+
+/** What `createRefreshInterceptor` returns. */
+export interface RefreshInterceptor {
+  /**
+   * Removes everything the interceptor added to the instance. Requests waiting on a refresh at
+   * that moment settle at once: a held request is sent as it is, a failed one rejects with its
+   * original error. A refresh the instance does not share is abandoned.
+   */
+  eject(): void;
+  /** The session this instance refreshes through; pass it to another instance to share it. */
+  readonly session: RefreshSession;
+}
+
+// A string key, not a symbol: axios before 1.7 drops symbol keys when it merges a config.
+const STATE = 'axiosRefreshInterceptor';
+
+interface RequestState {
+  /** The session's epoch when the request was sent: which credentials it carried. */
+  epoch: number;
+  retried: boolean;
+}
+
+function stateOf(config: InternalAxiosRequestConfig): RequestState | undefined {
+  return (config as unknown as Record<string, RequestState | undefined>)[STATE];
+}
+
+function setState(config: InternalAxiosRequestConfig, state: RequestState): void {
+  (config as unknown as Record<string, RequestState>)[STATE] = state;
+}
+
+function requestError(
+  failure: unknown,
+  config: InternalAxiosRequestConfig,
+  response?: AxiosResponse,
+): unknown {
+  if (!(failure instanceof RefreshFailure)) return failure;
+  return failure.expired
+    ? new SessionExpiredError(failure.cause, config, response)
+    : new RefreshFailedError(failure.cause, config, response);
+}
+
+function sessionOf(options: RefreshInterceptorOptions | SharedSessionOptions): RefreshSession {
+  const given: unknown = options;
+  if (typeof given !== 'object' || given === null) {
+    throw expected('options', 'an object', options);
+  }
+  if ((options as Partial<SharedSessionOptions>).session === undefined) {
+    return createRefreshSession(options as RefreshInterceptorOptions);
+  }
+  if ('refresh' in options) {
+    throw new TypeError('Expected either `session` or `refresh`, got both: `refresh` belongs to the shared session');
+  }
+  if (!isRefreshSession(options.session)) {
+    throw expected('session', 'a session from createRefreshSession()', options.session);
+  }
+  return options.session;
+}
+
+/**
+ * Refreshes expired credentials for an axios instance and replays what failed.
+ *
+ * A response that `shouldRefresh` matches (a 401 by default) waits for one shared refresh,
+ * then is sent again once through the instance. Requests started while a refresh runs wait
+ * for it before they go out.
+ *
+ * @example
+ * ```ts
+ * const api = axios.create({ baseURL: '/api/v1/', withCredentials: true });
+ * const interceptor = createRefreshInterceptor(api, {
+ *   refresh: ({ client }) => client.post('users/refresh/'),
+ *   onSessionExpired: () => router.navigate('/login'),
+ * });
+ * ```
+ */
+export function createRefreshInterceptor(
+  instance: AxiosInstance,
+  options: RefreshInterceptorOptions | SharedSessionOptions,
+): RefreshInterceptor {
+  validateInstance(instance);
+  const session = sessionOf(options);
+  checkOptional('shouldRefresh', options.shouldRefresh);
+  const owned = session !== (options as Partial<SharedSessionOptions>).session;
+  const shouldRefresh = options.shouldRefresh ?? defaults.shouldRefresh;
+  const headers = trackDefaultHeaders(instance);
+  const interrupts = new Set<Interrupt>();
+  const unsubscribe = session.subscribe(headers);
+  let ejected = false;
+
+  const hold = async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
+    if (ejected) return config;
+    let outcome;
+    try {
+      outcome = await waitFor(session.settled(), config, interrupts);
+    } catch (failure) {
+      throw requestError(failure, config);
+    }
+    if (outcome !== EJECTED) headers.apply(config, stateOf(config)?.epoch ?? 0);
+    return config;
+  };
+
+  const stamp = (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig => {
+    setState(config, { epoch: session.epoch, retried: stateOf(config)?.retried === true });
+    return config;
+  };
+
+  const recover = async (error: unknown): Promise<AxiosResponse> => {
+    if (ejected || !isAxiosError(error) || !error.config || !error.response) throw error;
+    const { config, response } = error;
+    const state = stateOf(config);
+    if (config.skipAuthRefresh === true || state?.retried === true || !shouldRefresh(error)) {
+      throw error;
+    }
+    const sentEpoch = state?.epoch ?? session.epoch;
+    const trigger = {
+      error: error as AxiosError,
+      client: () => instance.create(instance.defaults),
+    };
+    let outcome;
+    try {
+      outcome = await waitFor(session.recover(sentEpoch, trigger), config, interrupts);
+    } catch (failure) {
+      throw requestError(failure, config, response);
+    }
+    if (outcome === EJECTED) throw error;
+    const spent = replayError(error);
+    if (spent) throw spent;
+    headers.apply(config, sentEpoch);
+    setState(config, { epoch: sentEpoch, retried: true });
+    return instance.request(config);
+  };
+
+  // Registered before `stamp` so that it runs after it: axios runs request interceptors last-in first.
+  const holdId = instance.interceptors.request.use(hold, null, {
+    runWhen: (config) => session.refreshing && config.skipAuthRefresh !== true,
+  });
+  // Synchronous, so that the success path stays free of extra promise hops.
+  const stampId = instance.interceptors.request.use(stamp, null, { synchronous: true });
+  const recoverId = instance.interceptors.response.use(null, recover);
+
+  return {
+    session,
+    eject() {
+      if (ejected) return;
+      ejected = true;
+      instance.interceptors.request.eject(holdId);
+      instance.interceptors.request.eject(stampId);
+      instance.interceptors.response.eject(recoverId);
+      unsubscribe();
+      for (const interrupt of [...interrupts]) interrupt();
+      if (owned) session.dispose();
+    },
+  };
+}

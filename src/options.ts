@@ -1,0 +1,139 @@
+import type { AxiosError, AxiosInstance } from 'axios';
+import type { SessionExpiredError } from './errors.js';
+import type { RefreshSession } from './session.js';
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    /**
+     * Leave this request alone: a 401 reaches the caller as it is, and the request is never
+     * held while a refresh runs (so it may be used to call the refresh endpoint itself).
+     */
+    skipAuthRefresh?: boolean;
+  }
+}
+
+/** What `refresh` is given. */
+export interface RefreshContext {
+  /**
+   * A bare axios instance made from the instance's current defaults (baseURL, headers,
+   * withCredentials, adapter, timeout, ...) with none of its interceptors: a request through
+   * it is never held, retried or refreshed, so a failing refresh cannot loop.
+   */
+  client: AxiosInstance;
+  /** The failure that started this refresh. */
+  error: AxiosError;
+  /** Aborts when the refresh takes longer than `refreshTimeout`; pass it on as `{ signal }`. */
+  signal: AbortSignal;
+}
+
+/** How a session obtains new credentials and what it does when it cannot. */
+export interface SessionOptions {
+  /**
+   * Obtains new credentials, for example `({ client }) => client.post('users/refresh/')`.
+   * At most one runs at a time per session. It may return a promise; once that resolves the
+   * credentials are taken to be fresh.
+   * Rejecting with a 4xx response ends the session; any other failure (network error,
+   * timeout, 5xx, an error thrown here) is transient and the next 401 tries again.
+   */
+  refresh: (context: RefreshContext) => unknown;
+  /**
+   * Called once when the server rejects a refresh (4xx): the session is over.
+   * Errors it throws are ignored.
+   */
+  onSessionExpired?: ((error: SessionExpiredError) => unknown) | undefined;
+  /**
+   * Milliseconds a refresh may take. After that its `signal` aborts, the refresh counts as a
+   * transient failure and every request waiting on it rejects.
+   * @default 10_000
+   */
+  refreshTimeout?: number | undefined;
+}
+
+/** Options that belong to one instance, whether its session is its own or shared. */
+export interface InstanceOptions {
+  /**
+   * Whether a failed response means the credentials have expired. Only consulted for errors
+   * that have a response: cancellations, timeouts and network errors are never refreshed.
+   * @default (error) => error.response?.status === 401
+   */
+  shouldRefresh?: ((error: AxiosError) => boolean) | undefined;
+}
+
+/** Options of an instance with a session of its own. */
+export interface RefreshInterceptorOptions extends SessionOptions, InstanceOptions {}
+
+/** Options of an instance that shares a session made by `createRefreshSession`. */
+export interface SharedSessionOptions extends InstanceOptions {
+  /** The session to share, from `createRefreshSession` or another interceptor's `session`. */
+  session: RefreshSession;
+}
+
+/** Defaults of every optional setting. */
+export const defaults: {
+  readonly refreshTimeout: number;
+  readonly shouldRefresh: (error: AxiosError) => boolean;
+} = {
+  refreshTimeout: 10_000,
+  shouldRefresh: (error) => error.response?.status === 401,
+};
+
+const MAX_TIMEOUT = 2_147_483_647;
+
+function describe(value: unknown): string {
+  const shown = typeof value === 'function' ? 'function' : safeString(value);
+  return `\`${shown}\` (${value === null ? 'null' : typeof value})`;
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+export function expected(name: string, what: string, value: unknown): TypeError {
+  return new TypeError(`Expected \`${name}\` to be ${what}, got ${describe(value)}`);
+}
+
+export function checkOptional(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') {
+    throw expected(name, 'a function', value);
+  }
+}
+
+export function validateSessionOptions(options: unknown): asserts options is SessionOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw expected('options', 'an object', options);
+  }
+  const { refresh, onSessionExpired, refreshTimeout } = options as Record<string, unknown>;
+  if (typeof refresh !== 'function') throw expected('refresh', 'a function', refresh);
+  checkOptional('onSessionExpired', onSessionExpired);
+  if (
+    refreshTimeout !== undefined &&
+    !(typeof refreshTimeout === 'number' && refreshTimeout > 0 && refreshTimeout <= MAX_TIMEOUT)
+  ) {
+    // Timers overflow past 2^31 - 1 ms and would fire at once.
+    throw expected('refreshTimeout', `a positive finite number of milliseconds up to ${MAX_TIMEOUT}`, refreshTimeout);
+  }
+}
+
+interface InstanceLike {
+  request?: unknown;
+  defaults?: unknown;
+  interceptors?: { request?: { use?: unknown }; response?: { use?: unknown } };
+}
+
+export function validateInstance(instance: unknown): asserts instance is AxiosInstance {
+  const candidate = (typeof instance === 'object' || typeof instance === 'function') && instance !== null
+    ? (instance as InstanceLike)
+    : undefined;
+  if (
+    typeof candidate?.request !== 'function' ||
+    typeof candidate.defaults !== 'object' ||
+    typeof candidate.interceptors?.request?.use !== 'function' ||
+    typeof candidate.interceptors.response?.use !== 'function'
+  ) {
+    throw expected('instance', 'an axios instance (from axios.create())', instance);
+  }
+}

@@ -1,0 +1,180 @@
+import type { AxiosError, AxiosInstance } from 'axios';
+import { SessionExpiredError } from './errors.js';
+import { defaults, validateSessionOptions } from './options.js';
+import type { SessionOptions } from './options.js';
+
+/**
+ * One login session: the single refresh in flight, and a count of settled refreshes
+ * that requests are stamped with when they are sent. Several axios instances that talk to
+ * the same auth server can share one (see `createRefreshSession`).
+ */
+export interface RefreshSession {
+  /** True while a refresh is running. */
+  readonly refreshing: boolean;
+  /** @internal Settled refreshes so far; a request records it when it is sent. */
+  readonly epoch: number;
+  /** @internal A request sent at `sentEpoch` failed with expired credentials: resolves when it may be retried. */
+  recover(sentEpoch: number, trigger: RefreshTrigger): Promise<void>;
+  /** @internal Settles with the refresh in flight, at once when there is none. */
+  settled(): Promise<void>;
+  /** @internal */
+  subscribe(listener: SessionListener): () => void;
+  /** @internal Abandons the refresh in flight, for an interceptor's own session when it is ejected. */
+  dispose(): void;
+}
+
+/** @internal What a refresh is started from. */
+export interface RefreshTrigger {
+  error: AxiosError;
+  client: () => AxiosInstance;
+}
+
+/** @internal Told about each refresh, so an instance can see what it changed in its defaults. */
+export interface SessionListener {
+  started(): void;
+  succeeded(epoch: number): void;
+}
+
+/** @internal Why a refresh did not give new credentials. */
+export class RefreshFailure extends Error {
+  constructor(
+    readonly expired: boolean,
+    override readonly cause: unknown,
+  ) {
+    super(expired ? 'session expired' : 'refresh failed');
+  }
+}
+
+const noop = (): void => {};
+
+function isRejection(cause: unknown): boolean {
+  const status = (cause as { response?: { status?: unknown } } | null | undefined)?.response?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+function timeoutError(ms: number): Error {
+  const error = new Error(`The refresh did not settle within ${ms} ms`);
+  error.name = 'TimeoutError';
+  return error;
+}
+
+/**
+ * Makes a session that several instances can share, so that they make one refresh call and
+ * one `onSessionExpired` call between them:
+ *
+ * @example
+ * ```ts
+ * const session = createRefreshSession({ refresh: ({ client }) => client.post('auth/refresh/') });
+ * createRefreshInterceptor(api, { session });
+ * createRefreshInterceptor(uploads, { session });
+ * ```
+ */
+export function createRefreshSession(options: SessionOptions): RefreshSession {
+  validateSessionOptions(options);
+  const { refresh, onSessionExpired } = options;
+  const timeout = options.refreshTimeout ?? defaults.refreshTimeout;
+  const listeners = new Set<SessionListener>();
+  let epoch = 0;
+  let lastSuccess = 0;
+  let expired: { epoch: number; failure: RefreshFailure } | undefined;
+  let inflight: { promise: Promise<void>; abandon: (failure: RefreshFailure) => void } | undefined;
+
+  function sessionExpired(trigger: RefreshTrigger, failure: RefreshFailure): void {
+    if (!onSessionExpired) return;
+    const error = new SessionExpiredError(failure.cause, trigger.error.config, trigger.error.response);
+    try {
+      // An async handler may reject; that must not become an unhandled rejection.
+      const result: unknown = onSessionExpired(error);
+      Promise.resolve(result).catch(noop);
+    } catch {
+      // The app's handler failing must not keep the waiting requests from settling.
+    }
+  }
+
+  function start(trigger: RefreshTrigger): Promise<void> {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let abandon: (failure: RefreshFailure) => void = noop;
+    for (const listener of listeners) listener.started();
+
+    const outcome = new Promise<void>((resolve, reject) => {
+      abandon = (failure) => {
+        controller.abort(failure.cause);
+        reject(failure);
+      };
+      timer = setTimeout(() => {
+        abandon(new RefreshFailure(false, timeoutError(timeout)));
+      }, timeout);
+      // Runs `refresh` inside a promise so that a synchronous throw is a failed refresh too.
+      new Promise<unknown>((run) => {
+        run(refresh({ client: trigger.client(), error: trigger.error, signal: controller.signal }));
+      }).then(
+        () => {
+          resolve();
+        },
+        (cause: unknown) => {
+          reject(new RefreshFailure(isRejection(cause), cause));
+        },
+      );
+    });
+
+    const settle = (): void => {
+      clearTimeout(timer);
+      epoch += 1;
+      inflight = undefined;
+    };
+    const promise = outcome.then(
+      () => {
+        settle();
+        lastSuccess = epoch;
+        expired = undefined;
+        for (const listener of listeners) listener.succeeded(epoch);
+      },
+      (failure: unknown) => {
+        settle();
+        if (!(failure instanceof RefreshFailure)) throw failure;
+        if (failure.expired) {
+          expired = { epoch, failure };
+          sessionExpired(trigger, failure);
+        }
+        throw failure;
+      },
+    );
+    // Every waiter handles the failure; this keeps a refresh nobody waits for any more quiet.
+    promise.catch(noop);
+    inflight = { promise, abandon };
+    return promise;
+  }
+
+  return {
+    get refreshing() {
+      return inflight !== undefined;
+    },
+    get epoch() {
+      return epoch;
+    },
+    recover(sentEpoch, trigger) {
+      if (inflight) return inflight.promise;
+      if (expired && sentEpoch < expired.epoch) return Promise.reject(expired.failure);
+      if (lastSuccess > sentEpoch) return Promise.resolve();
+      return start(trigger);
+    },
+    settled() {
+      return inflight ? inflight.promise : Promise.resolve();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    dispose() {
+      listeners.clear();
+      inflight?.abandon(new RefreshFailure(false, new Error('The refresh interceptor was ejected')));
+    },
+  };
+}
+
+export function isRefreshSession(value: unknown): value is RefreshSession {
+  return typeof (value as Partial<RefreshSession> | null | undefined)?.recover === 'function';
+}
