@@ -1,0 +1,101 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWebApp } from '../../demo/web/build.js';
+import { seenFrom } from '../integration/helpers/stats.js';
+import { launchBrowser, withApp } from './helpers/browser.js';
+import type { Scenario } from './helpers/browser.js';
+import { TaskPage } from './helpers/task-page.js';
+
+const ACCESS_MS = 1_500;
+const REFRESH_MS = 60_000;
+
+let browser: Browser;
+let staticDir: string;
+
+beforeAll(async () => {
+  staticDir = await mkdtemp(join(tmpdir(), 'task-app-'));
+  await buildWebApp(staticDir, { quiet: true });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser.close();
+  await rm(staticDir, { recursive: true, force: true });
+});
+
+function scenario(name: string, body: (scenario: Scenario) => Promise<void>): Promise<void> {
+  return withApp(browser, name, { accessTtlMs: ACCESS_MS, refreshTtlMs: REFRESH_MS, staticDir }, async (context) => {
+    await body(context);
+    expect(context.pageErrors).toEqual([]);
+  });
+}
+
+async function signedUp({ api, page }: Scenario): Promise<TaskPage> {
+  const app = new TaskPage(page);
+  await app.open(api.url);
+  await app.signUp('ada@example.com', 'correct horse');
+  return app;
+}
+
+describe('the task list web app', () => {
+  it('creates a task after the access token expired, through one refresh', () =>
+    scenario('creates a task after access expiry', async (context) => {
+      const app = await signedUp(context);
+      await app.accessExpired();
+      const seen = seenFrom(context.api);
+
+      await app.addTask('Water the plants');
+      await app.task('Water the plants');
+
+      expect(seen()).toMatchObject({ refreshCalls: 1, refreshesRejected: 0 });
+      expect(seen().requests['POST /api/v1/tasks/']).toBe(2);
+      expect(await app.event('refresh-succeeded')).toContain('refresh succeeded');
+
+      await app.deleteTask('Water the plants');
+      await app.task('Water the plants', 'detached');
+      expect(seen().requests['DELETE /api/v1/tasks/:id/']).toBe(1);
+    }));
+
+  it('refreshes once for a burst of 10 requests at access expiry', () =>
+    scenario('burst at access expiry', async (context) => {
+      const app = await signedUp(context);
+      await app.accessExpired();
+      const seen = seenFrom(context.api);
+
+      expect(await app.burst()).toBe('10 of 10 succeeded');
+
+      expect(seen()).toMatchObject({ refreshCalls: 1, refreshReuse: 0 });
+      expect(seen().requests['GET /api/v1/tasks/']).toBeGreaterThanOrEqual(10);
+    }));
+
+  it('returns to the login form when the refresh token expires', () =>
+    scenario('refresh expiry', async (context) => {
+      const app = await signedUp(context);
+      context.api.advanceClock(REFRESH_MS);
+      const seen = seenFrom(context.api);
+
+      await app.addTask('Too late');
+      await app.loginForm();
+
+      expect(await app.event('session-expired')).toContain('token_expired');
+      expect(seen()).toMatchObject({ refreshCalls: 1, refreshesRejected: 1 });
+      expect(seen().requests['POST /api/v1/tasks/']).toBe(1);
+    }));
+
+  it('logs out, and a reload then asks to log in again', () =>
+    scenario('logout', async (context) => {
+      const app = await signedUp(context);
+      await context.page.click('#logout');
+      await app.loginForm();
+
+      await context.page.reload();
+      await app.loginForm();
+      expect(await app.event('session-expired')).toContain('token_missing');
+
+      await app.logIn('ada@example.com', 'correct horse');
+      await app.task('Water the plants', 'detached');
+    }));
+});

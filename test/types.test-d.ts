@@ -1,0 +1,41 @@
+import axios from 'axios';
+import type { AxiosError, AxiosRequestConfig } from 'axios';
+import { describe, expectTypeOf, it } from 'vitest';
+import {
+  createRefreshInterceptor,
+  isRefreshFailedError,
+  isSessionExpiredError,
+} from '../src/index.js';
+import type { RefreshContext, RefreshInterceptor, RefreshSession, SessionExpiredError } from '../src/index.js';
+
+describe('public types', () => {
+  it('types skipAuthRefresh on every request config without a cast', () => {
+    expectTypeOf<AxiosRequestConfig['skipAuthRefresh']>().toEqualTypeOf<boolean | undefined>();
+    const api = axios.create();
+    void api.get('/public', { skipAuthRefresh: true });
+  });
+
+  it('gives refresh a context with a client, the triggering error and a signal', () => {
+    expectTypeOf<RefreshContext['client']>().toEqualTypeOf(axios.create());
+    expectTypeOf<RefreshContext['error']>().toEqualTypeOf<AxiosError>();
+    expectTypeOf<RefreshContext['signal']>().toEqualTypeOf<AbortSignal>();
+  });
+
+  it('returns a handle with eject and the session', () => {
+    const handle = createRefreshInterceptor(axios.create(), { refresh: ({ client }) => client.post('refresh') });
+    expectTypeOf(handle).toEqualTypeOf<RefreshInterceptor>();
+    expectTypeOf<RefreshInterceptor['eject']>().toEqualTypeOf<() => void>();
+    expectTypeOf(handle.session).toEqualTypeOf<RefreshSession>();
+  });
+
+  it('narrows with the guards', () => {
+    const error: unknown = new Error('x');
+    if (isSessionExpiredError(error)) expectTypeOf(error).toEqualTypeOf<SessionExpiredError>();
+    if (isRefreshFailedError(error)) expectTypeOf(error.code).toEqualTypeOf<string | undefined>();
+  });
+
+  it('rejects options without refresh at compile time', () => {
+    // @ts-expect-error refresh is required
+    createRefreshInterceptor(axios.create(), {});
+  });
+});
