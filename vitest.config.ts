@@ -6,5 +6,7 @@ export default defineConfig({
     setupFiles: ['test/helpers/setup.ts'],
     typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
     testTimeout: 20_000,
+    // CI asks for a machine-readable report beside the usual one, to print its summary line.
+    ...(process.env.VITEST_JSON ? { reporters: ['default', 'json'], outputFile: { json: process.env.VITEST_JSON } } : {}),
   },
 });
