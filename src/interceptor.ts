@@ -96,12 +96,13 @@ export function createRefreshInterceptor(
   const interrupts = new Set<Interrupt>();
   const unsubscribe = session.subscribe(headers);
   let ejected = false;
+  const bareClient = (): AxiosInstance => instance.create(instance.defaults);
 
   const hold = async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
     if (ejected) return config;
     let outcome;
     try {
-      outcome = await waitFor(session.settled(), config, interrupts);
+      outcome = await waitFor(session.renew({ config, client: bareClient }), config, interrupts);
     } catch (failure) {
       throw requestError(failure, config);
     }
@@ -122,10 +123,7 @@ export function createRefreshInterceptor(
       throw error;
     }
     const sentEpoch = state?.epoch ?? session.epoch;
-    const trigger = {
-      error: error as AxiosError,
-      client: () => instance.create(instance.defaults),
-    };
+    const trigger = { error: error as AxiosError, config, client: bareClient };
     let outcome;
     try {
       outcome = await waitFor(session.recover(sentEpoch, trigger), config, interrupts);
@@ -142,7 +140,7 @@ export function createRefreshInterceptor(
 
   // Registered before `stamp` so that it runs after it: axios runs request interceptors last-in first.
   const holdId = instance.interceptors.request.use(hold, null, {
-    runWhen: (config) => session.refreshing && config.skipAuthRefresh !== true,
+    runWhen: (config) => config.skipAuthRefresh !== true && session.due(),
   });
   // Synchronous, so that the success path stays free of extra promise hops.
   const stampId = instance.interceptors.request.use(stamp, null, { synchronous: true });

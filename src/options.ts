@@ -20,8 +20,8 @@ export interface RefreshContext {
    * it is never held, retried or refreshed, so a failing refresh cannot loop.
    */
   client: AxiosInstance;
-  /** The failure that started this refresh. */
-  error: AxiosError;
+  /** The failure that started this refresh; `undefined` when refreshing ahead of expiry. */
+  error?: AxiosError | undefined;
   /** Aborts when the refresh takes longer than `refreshTimeout`; pass it on as `{ signal }`. */
   signal: AbortSignal;
 }
@@ -47,6 +47,20 @@ export interface SessionOptions {
    * @default 10_000
    */
   refreshTimeout?: number | undefined;
+  /**
+   * When the current access token expires, in milliseconds since the epoch, if the app knows
+   * (from an `expires_in` it stored, or a JWT `exp` it decoded); `undefined` when unknown.
+   * Read before each request: one that would go out within `refreshMargin` of that moment
+   * first waits for a refresh, so it is never sent with a token about to die. Nothing runs
+   * while the app is idle.
+   */
+  expiresAt?: (() => number | undefined) | undefined;
+  /**
+   * With `expiresAt`: how long before expiry a request refreshes first. Keep it well below the
+   * token's lifetime, or every request refreshes.
+   * @default 5_000
+   */
+  refreshMargin?: number | undefined;
 }
 
 /** Options that belong to one instance, whether its session is its own or shared. */
@@ -71,9 +85,11 @@ export interface SharedSessionOptions extends InstanceOptions {
 /** Defaults of every optional setting. */
 export const defaults: {
   readonly refreshTimeout: number;
+  readonly refreshMargin: number;
   readonly shouldRefresh: (error: AxiosError) => boolean;
 } = {
   refreshTimeout: 10_000,
+  refreshMargin: 5_000,
   shouldRefresh: (error) => error.response?.status === 401,
 };
 
@@ -106,9 +122,19 @@ export function validateSessionOptions(options: unknown): asserts options is Ses
   if (typeof options !== 'object' || options === null) {
     throw expected('options', 'an object', options);
   }
-  const { refresh, onSessionExpired, refreshTimeout } = options as Record<string, unknown>;
+  const { refresh, onSessionExpired, refreshTimeout, expiresAt, refreshMargin } = options as Record<
+    string,
+    unknown
+  >;
   if (typeof refresh !== 'function') throw expected('refresh', 'a function', refresh);
   checkOptional('onSessionExpired', onSessionExpired);
+  checkOptional('expiresAt', expiresAt);
+  if (
+    refreshMargin !== undefined &&
+    !(typeof refreshMargin === 'number' && refreshMargin >= 0 && Number.isFinite(refreshMargin))
+  ) {
+    throw expected('refreshMargin', 'a non-negative finite number of milliseconds', refreshMargin);
+  }
   if (
     refreshTimeout !== undefined &&
     !(typeof refreshTimeout === 'number' && refreshTimeout > 0 && refreshTimeout <= MAX_TIMEOUT)

@@ -1,4 +1,4 @@
-import type { AxiosError, AxiosInstance } from 'axios';
+import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from 'axios';
 import { SessionExpiredError } from './errors.js';
 import { defaults, validateSessionOptions } from './options.js';
 import type { SessionOptions } from './options.js';
@@ -15,8 +15,13 @@ export interface RefreshSession {
   readonly epoch: number;
   /** @internal A request sent at `sentEpoch` failed with expired credentials: resolves when it may be retried. */
   recover(sentEpoch: number, trigger: RefreshTrigger): Promise<void>;
-  /** @internal Settles with the refresh in flight, at once when there is none. */
-  settled(): Promise<void>;
+  /** @internal True when a request about to go out should wait for a refresh first. */
+  due(): boolean;
+  /**
+   * @internal Before sending: settles with the refresh in flight, or with one started now when
+   * the token is about to expire, or at once.
+   */
+  renew(trigger: RefreshTrigger): Promise<void>;
   /** @internal */
   subscribe(listener: SessionListener): () => void;
   /** @internal Abandons the refresh in flight, for an interceptor's own session when it is ejected. */
@@ -25,7 +30,8 @@ export interface RefreshSession {
 
 /** @internal What a refresh is started from. */
 export interface RefreshTrigger {
-  error: AxiosError;
+  error?: AxiosError | undefined;
+  config: InternalAxiosRequestConfig;
   client: () => AxiosInstance;
 }
 
@@ -73,6 +79,8 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
   validateSessionOptions(options);
   const { refresh, onSessionExpired } = options;
   const timeout = options.refreshTimeout ?? defaults.refreshTimeout;
+  const { expiresAt } = options;
+  const margin = options.refreshMargin ?? defaults.refreshMargin;
   const listeners = new Set<SessionListener>();
   let epoch = 0;
   let lastSuccess = 0;
@@ -81,7 +89,7 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
 
   function sessionExpired(trigger: RefreshTrigger, failure: RefreshFailure): void {
     if (!onSessionExpired) return;
-    const error = new SessionExpiredError(failure.cause, trigger.error.config, trigger.error.response);
+    const error = new SessionExpiredError(failure.cause, trigger.config, trigger.error?.response);
     try {
       // An async handler may reject; that must not become an unhandled rejection.
       const result: unknown = onSessionExpired(error);
@@ -146,6 +154,11 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     return promise;
   }
 
+  function expiring(): boolean {
+    const at = expiresAt?.();
+    return at !== undefined && Date.now() >= at - margin;
+  }
+
   return {
     get refreshing() {
       return inflight !== undefined;
@@ -159,8 +172,12 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
       if (lastSuccess > sentEpoch) return Promise.resolve();
       return start(trigger);
     },
-    settled() {
-      return inflight ? inflight.promise : Promise.resolve();
+    due() {
+      return inflight !== undefined || expiring();
+    },
+    renew(trigger) {
+      if (inflight) return inflight.promise;
+      return expiring() ? start(trigger) : Promise.resolve();
     },
     subscribe(listener) {
       listeners.add(listener);

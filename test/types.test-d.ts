@@ -17,7 +17,7 @@ describe('public types', () => {
 
   it('gives refresh a context with a client, the triggering error and a signal', () => {
     expectTypeOf<RefreshContext['client']>().toEqualTypeOf(axios.create());
-    expectTypeOf<RefreshContext['error']>().toEqualTypeOf<AxiosError>();
+    expectTypeOf<RefreshContext['error']>().toEqualTypeOf<AxiosError | undefined>();
     expectTypeOf<RefreshContext['signal']>().toEqualTypeOf<AbortSignal>();
   });
 

@@ -33,17 +33,26 @@ function scenario(name: string, body: (scenario: Scenario) => Promise<void>): Pr
   });
 }
 
-async function signedUp({ api, page }: Scenario): Promise<TaskPage> {
+const ada = { email: 'ada@example.com', password: 'correct horse' };
+
+/** An existing account, logged in through the form. */
+async function loggedIn({ api, page }: Scenario): Promise<TaskPage> {
+  const created = await fetch(`${api.apiUrl}users/create/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ada),
+  });
+  expect(created.status).toBe(201);
   const app = new TaskPage(page);
   await app.open(api.url);
-  await app.signUp('ada@example.com', 'correct horse');
+  await app.logIn(ada.email, ada.password);
   return app;
 }
 
 describe('the task list web app', () => {
   it('creates a task after the access token expired, through one refresh', () =>
     scenario('creates a task after access expiry', async (context) => {
-      const app = await signedUp(context);
+      const app = await loggedIn(context);
       await app.accessExpired();
       const seen = seenFrom(context.api);
 
@@ -61,7 +70,7 @@ describe('the task list web app', () => {
 
   it('refreshes once for a burst of 10 requests at access expiry', () =>
     scenario('burst at access expiry', async (context) => {
-      const app = await signedUp(context);
+      const app = await loggedIn(context);
       await app.accessExpired();
       const seen = seenFrom(context.api);
 
@@ -73,7 +82,7 @@ describe('the task list web app', () => {
 
   it('returns to the login form when the refresh token expires', () =>
     scenario('refresh expiry', async (context) => {
-      const app = await signedUp(context);
+      const app = await loggedIn(context);
       context.api.advanceClock(REFRESH_MS);
       const seen = seenFrom(context.api);
 
@@ -85,9 +94,13 @@ describe('the task list web app', () => {
       expect(seen().requests['POST /api/v1/tasks/']).toBe(1);
     }));
 
-  it('logs out, and a reload then asks to log in again', () =>
-    scenario('logout', async (context) => {
-      const app = await signedUp(context);
+  it('signs up, logs out, and after a reload asks to log in again', () =>
+    scenario('sign up and log out', async (context) => {
+      const app = new TaskPage(context.page);
+      await app.open(context.api.url);
+      await app.signUp(ada.email, ada.password);
+      await app.addTask('Buy milk');
+      await app.task('Buy milk');
       await context.page.click('#logout');
       await app.loginForm();
 
@@ -95,7 +108,7 @@ describe('the task list web app', () => {
       await app.loginForm();
       expect(await app.event('session-expired')).toContain('token_missing');
 
-      await app.logIn('ada@example.com', 'correct horse');
-      await app.task('Water the plants', 'detached');
+      await app.logIn(ada.email, ada.password);
+      await app.task('Buy milk');
     }));
 });
