@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Packs the library as npm would publish it and installs the tarball into a fresh project,
+// so that what is checked is what users get, not the source tree.
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+let project: string;
+
+async function sh(command: string, args: string[], cwd: string): Promise<string> {
+  const { stdout } = await run(command, args, { cwd, maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+beforeAll(async () => {
+  project = await mkdtemp(join(tmpdir(), 'ari-smoke-'));
+  await sh('npm', ['run', 'build', '--silent'], root);
+  await sh('npm', ['pack', '--silent', '--pack-destination', project], root);
+  const tarball = (await readdir(project)).find((name) => name.endsWith('.tgz'))!;
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'smoke', private: true }));
+  const axiosVersion = (await import('axios')).default.VERSION;
+  await sh(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', `./${tarball}`, `axios@${axiosVersion}`],
+    project,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await rm(project, { recursive: true, force: true });
+});
+
+const usage = `
+import axios from 'axios';
+import { createRefreshInterceptor, isSessionExpiredError } from 'axios-refresh-interceptor';
+import type { RefreshContext } from 'axios-refresh-interceptor';
+
+const api = axios.create({ baseURL: '/api/v1/' });
+const handle = createRefreshInterceptor(api, {
+  refresh: ({ client }: RefreshContext) => client.post('users/refresh/'),
+});
+void api.get('/public', { skipAuthRefresh: true });
+const expired: boolean = isSessionExpiredError(new Error('x'));
+handle.eject();
+export { expired };
+`;
+
+describe('the packed package', () => {
+  it('loads with ESM import', async () => {
+    await writeFile(
+      join(project, 'esm.mjs'),
+      "import { createRefreshInterceptor, isSessionExpiredError } from 'axios-refresh-interceptor';\n" +
+        'console.log(typeof createRefreshInterceptor, typeof isSessionExpiredError);\n',
+    );
+    expect(await sh('node', ['esm.mjs'], project)).toBe('function function\n');
+  });
+
+  it('loads with CommonJS require', async () => {
+    await writeFile(
+      join(project, 'cjs.cjs'),
+      "const { createRefreshInterceptor, SessionExpiredError } = require('axios-refresh-interceptor');\n" +
+        'console.log(typeof createRefreshInterceptor, typeof SessionExpiredError);\n',
+    );
+    expect(await sh('node', ['cjs.cjs'], project)).toBe('function function\n');
+  });
+
+  async function typecheck(file: string, source: string, moduleResolution: string, module: string): Promise<string> {
+    await writeFile(join(project, file), source);
+    const config = `tsconfig.${file}.json`;
+    await writeFile(
+      join(project, config),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, target: 'es2022', types: [], moduleResolution, module },
+        files: [file],
+      }),
+    );
+    return sh('node', [tsc, '-p', config], project);
+  }
+
+  it.each([
+    ['node16', 'node16', 'usage.mts'],
+    ['node16', 'node16', 'usage.cts'],
+    ['bundler', 'esnext', 'usage.ts'],
+  ])('type-checks under moduleResolution %s (module %s, %s) with skipAuthRefresh and no cast', async (resolution, module, file) => {
+    await expect(typecheck(file, usage, resolution, module)).resolves.toBe('');
+  });
+
+  it('fails the type check when skipAuthRefresh is given a wrong type, so the check above means something', async () => {
+    const wrong = "import axios from 'axios';\nimport 'axios-refresh-interceptor';\nvoid axios.get('/', { skipAuthRefresh: 'yes' });\n";
+    await expect(typecheck('wrong.ts', wrong, 'bundler', 'esnext')).rejects.toMatchObject({
+      stdout: expect.stringMatching(/^wrong.ts\(3,.*TS2322/) as unknown,
+    });
+  });
+});
