@@ -9,6 +9,21 @@ export const ERR_REFRESH_FAILED = 'ERR_REFRESH_FAILED';
 export const ERR_BODY_NOT_REPLAYABLE = 'ERR_BODY_NOT_REPLAYABLE';
 
 /**
+ * What the library's own errors share: `toJSON()` leaves out the request's headers, body and
+ * query string, where credentials travel, so logging a serialised error leaks none.
+ */
+class CredentialSafeError<T, D> extends AxiosError<T, D> {
+  // axios declares toJSON as a property, so it is overridden as one.
+  override toJSON = (): object => {
+    const config = this.config;
+    return {
+      ...AxiosError.prototype.toJSON.call(this),
+      config: config && { method: config.method, baseURL: config.baseURL, url: config.url?.split('?')[0] },
+    };
+  };
+}
+
+/**
  * The server rejected the refresh (a 4xx response): the session is over and the user has to
  * log in again. Every request that was waiting on that refresh rejects with this error.
  *
@@ -17,7 +32,7 @@ export const ERR_BODY_NOT_REPLAYABLE = 'ERR_BODY_NOT_REPLAYABLE';
  * sent) and whose `cause` is the refresh failure. Recognise it with
  * {@link isSessionExpiredError}, which also works when axios is loaded twice.
  */
-export class SessionExpiredError<T = unknown, D = unknown> extends AxiosError<T, D> {
+export class SessionExpiredError<T = unknown, D = unknown> extends CredentialSafeError<T, D> {
   constructor(
     cause: unknown,
     config?: InternalAxiosRequestConfig<D>,
@@ -42,7 +57,7 @@ export class SessionExpiredError<T = unknown, D = unknown> extends AxiosError<T,
  *
  * `cause` holds the refresh failure; `response` and `config` are the original request's.
  */
-export class RefreshFailedError<T = unknown, D = unknown> extends AxiosError<T, D> {
+export class RefreshFailedError<T = unknown, D = unknown> extends CredentialSafeError<T, D> {
   constructor(
     cause: unknown,
     config?: InternalAxiosRequestConfig<D>,

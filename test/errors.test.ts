@@ -1,0 +1,62 @@
+import axios, { AxiosError } from 'axios';
+import { describe, expect, it } from 'vitest';
+import {
+  RefreshFailedError,
+  SessionExpiredError,
+  createRefreshInterceptor,
+  isRefreshFailedError,
+  isSessionExpiredError,
+} from '../src/index.js';
+import { respond } from './helpers/memory-adapter.js';
+
+const SECRET_ACCESS = 'eyJhbGciOiJIUzI1NiJ9.access-secret';
+const SECRET_REFRESH = 'refresh-secret-value';
+
+describe('errors', () => {
+  it('keeps credentials out of the message and toJSON() of a SessionExpiredError', async () => {
+    const api = axios.create({
+      baseURL: 'https://api.example.com/',
+      headers: { Authorization: `Bearer ${SECRET_ACCESS}`, Cookie: `refresh_token=${SECRET_REFRESH}` },
+      adapter: (config) => respond(config, 401, { detail: 'expired' }),
+    });
+    createRefreshInterceptor(api, {
+      refresh: ({ client }) => client.post('users/refresh/', { refresh: SECRET_REFRESH }),
+    });
+
+    const error: unknown = await api
+      .post(`tasks/?access_token=${SECRET_ACCESS}`, { refresh: SECRET_REFRESH })
+      .catch((e: unknown) => e);
+
+    expect(isSessionExpiredError(error)).toBe(true);
+    const serialised = JSON.stringify(error);
+    const message = (error as Error).message;
+    for (const secret of [SECRET_ACCESS, SECRET_REFRESH]) {
+      expect(serialised).not.toContain(secret);
+      expect(message).not.toContain(secret);
+    }
+    expect(JSON.parse(serialised)).toMatchObject({
+      code: 'ERR_SESSION_EXPIRED',
+      status: 401,
+      config: { method: 'post', baseURL: 'https://api.example.com/', url: 'tasks/' },
+    });
+  });
+
+  it('recognises errors by code, not instanceof, so a copy from another module system passes the guards', () => {
+    const foreign = new AxiosError('x', 'ERR_SESSION_EXPIRED');
+    expect(isSessionExpiredError(foreign)).toBe(true);
+    expect(isRefreshFailedError(new AxiosError('x', 'ERR_REFRESH_FAILED'))).toBe(true);
+    expect(isSessionExpiredError({ code: 'ERR_SESSION_EXPIRED' })).toBe(false);
+    expect(isSessionExpiredError(null)).toBe(false);
+    expect(isRefreshFailedError(new SessionExpiredError(undefined))).toBe(false);
+  });
+
+  it('are AxiosErrors carrying their cause', () => {
+    const cause = new Error('socket hang up');
+    const error = new RefreshFailedError(cause);
+    expect(axios.isAxiosError(error)).toBe(true);
+    expect(error).toBeInstanceOf(AxiosError);
+    expect(error.cause).toBe(cause);
+    expect(error.message).toBe('Could not refresh credentials: socket hang up');
+    expect(error.name).toBe('RefreshFailedError');
+  });
+});
