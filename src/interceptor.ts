@@ -106,7 +106,11 @@ export function createRefreshInterceptor(
     } catch (failure) {
       throw requestError(failure, config);
     }
-    if (outcome !== EJECTED) headers.apply(config, stateOf(config)?.epoch ?? 0);
+    if (outcome === EJECTED) return config;
+    const state = stateOf(config);
+    headers.apply(config, state?.epoch ?? 0);
+    // It goes out now, with the credentials of the refresh it waited for.
+    setState(config, { epoch: session.epoch, retried: state?.retried === true });
     return config;
   };
 

@@ -1,5 +1,5 @@
 import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from 'axios';
-import { SessionExpiredError } from './errors.js';
+import { SessionExpiredError, isSessionExpiredError } from './errors.js';
 import { defaults, validateSessionOptions } from './options.js';
 import type { SessionOptions } from './options.js';
 
@@ -24,6 +24,13 @@ export interface RefreshSession {
   renew(trigger: RefreshTrigger): Promise<void>;
   /** @internal */
   subscribe(listener: SessionListener): () => void;
+  /**
+   * @internal Credentials were renewed without a refresh here (another tab refreshed):
+   * `apply` installs them, and requests sent before are retried without refreshing.
+   */
+  adopt(apply?: () => void): void;
+  /** @internal The session ended elsewhere (another tab, or the app logging out). */
+  expire(cause: unknown): void;
   /** @internal Abandons the refresh in flight, for an interceptor's own session when it is ejected. */
   dispose(): void;
 }
@@ -54,6 +61,7 @@ export class RefreshFailure extends Error {
 const noop = (): void => {};
 
 function isRejection(cause: unknown): boolean {
+  if (isSessionExpiredError(cause)) return true;
   const status = (cause as { response?: { status?: unknown } } | null | undefined)?.response?.status;
   return typeof status === 'number' && status >= 400 && status < 500;
 }
@@ -87,9 +95,18 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
   let expired: { epoch: number; failure: RefreshFailure } | undefined;
   let inflight: { promise: Promise<void>; abandon: (failure: RefreshFailure) => void } | undefined;
 
-  function sessionExpired(trigger: RefreshTrigger, failure: RefreshFailure): void {
+  function renewed(): void {
+    epoch += 1;
+    lastSuccess = epoch;
+    expired = undefined;
+    for (const listener of listeners) listener.succeeded(epoch);
+  }
+
+  function ended(failure: RefreshFailure, trigger?: RefreshTrigger): void {
+    epoch += 1;
+    expired = { epoch, failure };
     if (!onSessionExpired) return;
-    const error = new SessionExpiredError(failure.cause, trigger.config, trigger.error?.response);
+    const error = new SessionExpiredError(failure.cause, trigger?.config, trigger?.error?.response);
     try {
       // An async handler may reject; that must not become an unhandled rejection.
       const result: unknown = onSessionExpired(error);
@@ -128,23 +145,18 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
 
     const settle = (): void => {
       clearTimeout(timer);
-      epoch += 1;
       inflight = undefined;
     };
     const promise = outcome.then(
       () => {
         settle();
-        lastSuccess = epoch;
-        expired = undefined;
-        for (const listener of listeners) listener.succeeded(epoch);
+        renewed();
       },
       (failure: unknown) => {
         settle();
         if (!(failure instanceof RefreshFailure)) throw failure;
-        if (failure.expired) {
-          expired = { epoch, failure };
-          sessionExpired(trigger, failure);
-        }
+        if (failure.expired) ended(failure, trigger);
+        else epoch += 1;
         throw failure;
       },
     );
@@ -184,6 +196,14 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
       return () => {
         listeners.delete(listener);
       };
+    },
+    adopt(apply) {
+      for (const listener of listeners) listener.started();
+      apply?.();
+      renewed();
+    },
+    expire(cause) {
+      ended(new RefreshFailure(true, cause));
     },
     dispose() {
       listeners.clear();

@@ -66,6 +66,29 @@ describe('single flight against a real server', () => {
     expect(server.refreshCalls()).toBe(1);
   });
 
+  it('refreshes again for a request held during a refresh when its new token is rejected too', async () => {
+    const { api, store } = bearerApp(server);
+    createRefreshInterceptor(api, { refresh: bearerRefresh(server, store) });
+    server.expireAccess();
+    const refreshGate = server.hold('/refresh');
+
+    const first = api.get('/api/first');
+    await server.arrived('/refresh', 1);
+    const held = api.get('/api/held');
+    await turns(20);
+    server.expireAccessOnArrival('/api/held');
+    refreshGate.open();
+
+    await expect(held).resolves.toMatchObject({ data: { token: 'access-2' } });
+    await first;
+    expect(server.seen.filter((r) => r.path === '/api/held').map((r) => [r.status, r.token])).toEqual([
+      [401, 'access-1'],
+      [200, 'access-2'],
+    ]);
+    expect(server.refreshCalls()).toBe(2);
+    expect(server.reusedRefreshTokens).toBe(0);
+  });
+
   it('retries a 401 for a request sent before the latest refresh without refreshing again', async () => {
     const { api, store } = bearerApp(server);
     createRefreshInterceptor(api, { refresh: bearerRefresh(server, store) });

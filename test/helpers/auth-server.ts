@@ -36,6 +36,8 @@ export interface AuthServer {
   count(path: string, status?: number): number;
   /** Makes the current access token invalid without issuing a new one. */
   expireAccess(): void;
+  /** Expires the access token the moment the next request to `path` (a prefix) arrives. */
+  expireAccessOnArrival(path: string): void;
   /** Holds the answers to requests whose path starts with `path` until the gate opens. */
   hold(path: string): Gate;
   /** Resolves once `n` requests whose path starts with `path` have arrived. */
@@ -68,6 +70,7 @@ export async function startAuthServer(): Promise<AuthServer> {
   const seen: SeenRequest[] = [];
   const arrivals: string[] = [];
   const holds = new Map<string, Gate>();
+  const expireOn = new Set<string>();
 
   const server = http.createServer((req, res) => {
     void handle(req, res);
@@ -76,6 +79,11 @@ export async function startAuthServer(): Promise<AuthServer> {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     arrivals.push(path);
+    for (const prefix of expireOn) {
+      if (!path.startsWith(prefix)) continue;
+      expireOn.delete(prefix);
+      api.expireAccess();
+    }
     const body = await readBody(req);
     const token = tokenOf(req, 'access_token');
     const record = (status: number): void => {
@@ -171,6 +179,9 @@ export async function startAuthServer(): Promise<AuthServer> {
     count: (path, status) => matching(path, status).length,
     expireAccess() {
       access = `expired-${generation}`;
+    },
+    expireAccessOnArrival(path) {
+      expireOn.add(path);
     },
     hold(path) {
       const g = gate();

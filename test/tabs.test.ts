@@ -1,0 +1,220 @@
+import axios from 'axios';
+import type { AxiosInstance } from 'axios';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError } from '../src/index.js';
+import { createTabSession } from '../src/tabs.js';
+import type { TabSession, TabSessionOptions } from '../src/tabs.js';
+import { startAuthServer } from './helpers/auth-server.js';
+import type { AuthServer } from './helpers/auth-server.js';
+import { cookieApp } from './helpers/clients.js';
+import { FakeChannels, FakeLocks } from './helpers/fake-tabs.js';
+import { until } from './helpers/gate.js';
+
+let server: AuthServer;
+let sessions: TabSession[];
+beforeEach(async () => {
+  server = await startAuthServer();
+  sessions = [];
+});
+afterEach(async () => {
+  for (const session of sessions) session.close();
+  await server.close();
+});
+
+interface Tab {
+  api: AxiosInstance;
+  session: TabSession;
+  expired: number;
+}
+
+/** Tabs of one browser: one cookie jar, one lock manager, one set of channels. */
+function cookieBrowser(count: number, options: Partial<TabSessionOptions> = {}): Tab[] {
+  const { api: first } = cookieApp(server);
+  const locks = new FakeLocks();
+  const channels = new FakeChannels();
+  return Array.from({ length: count }, () => {
+    const api = axios.create({ baseURL: server.url, adapter: first.defaults.adapter! });
+    const tab: Tab = { api, session: undefined as unknown as TabSession, expired: 0 };
+    tab.session = createTabSession({
+      refresh: ({ client }) => client.post('/refresh'),
+      onSessionExpired: () => {
+        tab.expired += 1;
+      },
+      locks,
+      channel: channels.channel,
+      ...options,
+    });
+    sessions.push(tab.session);
+    createRefreshInterceptor(api, { session: tab.session });
+    return tab;
+  });
+}
+
+function burst(tabs: Tab[], perTab: number): Array<Promise<unknown>> {
+  return tabs.flatMap((tab, t) => Array.from({ length: perTab }, (_, i) => tab.api.get(`/api/${t}/${i}`)));
+}
+
+describe('one refresh across tabs', () => {
+  it('makes one refresh call when three tabs meet the expiry together, and every request succeeds', async () => {
+    const tabs = cookieBrowser(3);
+    server.expireAccess();
+
+    const results = await Promise.all(burst(tabs, 10));
+
+    expect(results).toHaveLength(30);
+    expect(server.refreshCalls()).toBe(1);
+    expect(server.reusedRefreshTokens).toBe(0);
+    expect(server.count('/api/', 200)).toBe(30);
+  });
+
+  it('hands bearer tokens to the other tabs, so none presents a rotated refresh token', async () => {
+    const locks = new FakeLocks();
+    const channels = new FakeChannels();
+    const tabs = Array.from({ length: 3 }, () => {
+      const tokens = { access: server.access, refresh: server.refresh };
+      const api = axios.create({ baseURL: server.url });
+      api.interceptors.request.use((config) => {
+        config.headers.set('Authorization', `Bearer ${tokens.access}`);
+        return config;
+      });
+      const session = createTabSession({
+        refresh: async ({ client }) => {
+          const { data } = await client.post<typeof tokens>('/refresh', { refresh: tokens.refresh });
+          Object.assign(tokens, data);
+        },
+        shareTokens: {
+          read: () => ({ ...tokens }),
+          write: (next) => Object.assign(tokens, next),
+        },
+        locks,
+        channel: channels.channel,
+      });
+      sessions.push(session);
+      createRefreshInterceptor(api, { session });
+      return { api, session, expired: 0 };
+    });
+    server.expireAccess();
+
+    await Promise.all(burst(tabs, 10));
+
+    expect(server.refreshCalls()).toBe(1);
+    expect(server.reusedRefreshTokens).toBe(0);
+    expect(server.seen.filter((r) => r.path.startsWith('/api/') && r.status === 200).every((r) => r.token === 'access-1')).toBe(true);
+  });
+
+  it('lets a tab retry a stale 401 without refreshing once it has heard of another tab’s refresh', async () => {
+    const [a, b] = cookieBrowser(2) as [Tab, Tab];
+    server.expireAccess();
+    const slowGate = server.hold('/api/slow');
+
+    const slow = b.api.get('/api/slow');
+    await server.arrived('/api/slow', 1);
+    await a.api.get('/api/a');
+    await until(() => !b.session.refreshing);
+    slowGate.open();
+
+    await expect(slow).resolves.toMatchObject({ status: 200 });
+    expect(server.refreshCalls()).toBe(1);
+  });
+});
+
+describe('session end across tabs', () => {
+  it('fires onSessionExpired once in every tab when the refresh is rejected, with one refresh call', async () => {
+    const tabs = cookieBrowser(3);
+    server.expireAccess();
+    server.refreshMode = 'reject';
+
+    const results = await Promise.allSettled(burst(tabs, 5));
+
+    expect(results.every((r) => r.status === 'rejected' && isSessionExpiredError(r.reason))).toBe(true);
+    await until(() => tabs.every((tab) => tab.expired > 0));
+    expect(tabs.map((tab) => tab.expired)).toEqual([1, 1, 1]);
+    expect(server.refreshCalls()).toBe(1);
+  });
+
+  it('ends the session in every tab when the app ends it in one', async () => {
+    const tabs = cookieBrowser(3);
+
+    tabs[0]!.session.end();
+
+    await until(() => tabs.every((tab) => tab.expired > 0));
+    expect(tabs.map((tab) => tab.expired)).toEqual([1, 1, 1]);
+    expect(server.refreshCalls()).toBe(0);
+  });
+
+  it('refreshes again after a new login in a tab that saw the session end', async () => {
+    const [a, b] = cookieBrowser(2) as [Tab, Tab];
+    a.session.end();
+    await until(() => b.expired === 1);
+
+    server.expireAccess();
+    await expect(b.api.get('/api/after-login')).resolves.toMatchObject({ status: 200 });
+    expect(server.refreshCalls()).toBe(1);
+  });
+});
+
+describe('fallbacks and failures', () => {
+  it('behaves like a single-tab session where Web Locks are missing', async () => {
+    const { api } = cookieApp(server);
+    const session = createTabSession({ refresh: ({ client }) => client.post('/refresh') });
+    sessions.push(session);
+    createRefreshInterceptor(api, { session });
+    server.expireAccess();
+
+    await Promise.all([api.get('/api/a'), api.get('/api/b')]);
+
+    expect(server.refreshCalls()).toBe(1);
+    expect((globalThis as { navigator?: { locks?: unknown } }).navigator?.locks).toBeUndefined();
+  });
+
+  it('fails transiently, without a logout, when the tokens of another tab’s refresh never arrive', async () => {
+    const locks = new FakeLocks();
+    // A channel that never delivers: the tab learns of the refresh from the lock manager only.
+    const silent = new FakeChannels();
+    const tab = (refreshTimeout: number) => {
+      const tokens = { access: server.access, refresh: server.refresh };
+      const api = axios.create({ baseURL: server.url });
+      api.interceptors.request.use((config) => {
+        config.headers.set('Authorization', `Bearer ${tokens.access}`);
+        return config;
+      });
+      let expired = 0;
+      const session = createTabSession({
+        refresh: async ({ client }) => {
+          const { data } = await client.post<typeof tokens>('/refresh', { refresh: tokens.refresh });
+          Object.assign(tokens, data);
+        },
+        onSessionExpired: () => {
+          expired += 1;
+        },
+        shareTokens: { read: () => ({ ...tokens }), write: (next) => Object.assign(tokens, next) },
+        refreshTimeout,
+        locks,
+        channel: (name) => ({ ...silent.channel(`${name}-alone-${String(Math.random())}`) }),
+      });
+      sessions.push(session);
+      createRefreshInterceptor(api, { session });
+      return { api, expired: () => expired };
+    };
+    const a = tab(10_000);
+    const b = tab(200);
+    server.expireAccess();
+    await a.api.get('/api/a');
+
+    const error: unknown = await b.api.get('/api/b').catch((e: unknown) => e);
+
+    expect(isRefreshFailedError(error)).toBe(true);
+    expect(b.expired()).toBe(0);
+    expect(server.refreshCalls()).toBe(1);
+    expect(server.reusedRefreshTokens).toBe(0);
+  });
+
+  it('rejects bad options with a TypeError naming them', () => {
+    const refresh = (): undefined => undefined;
+    expect(() => createTabSession({ refresh, name: '' })).toThrow('Expected `name` to be a non-empty string, got `` (string)');
+    expect(() => createTabSession({ refresh, shareTokens: { read: refresh } as never })).toThrow(
+      'Expected `shareTokens` to be an object with read and write functions',
+    );
+    expect(() => createTabSession({ refresh: 'x' } as never)).toThrow('Expected `refresh` to be a function');
+  });
+});
