@@ -1,0 +1,53 @@
+import { bundleSize } from '../scripts/bundle-size.js';
+import type { BundleSize } from '../scripts/bundle-size.js';
+import { table } from './report.js';
+
+const OURS = "export { createRefreshInterceptor } from 'axios-refresh-interceptor';";
+const THEIRS = "export { createAuthRefresh } from 'axios-auth-refresh';";
+const IMPORTS: ReadonlyArray<[label: string, source: string]> = [
+  ["`import { createRefreshInterceptor } from 'axios-refresh-interceptor'`", OURS],
+  ["`import { isSessionExpiredError } from 'axios-refresh-interceptor'`", "export { isSessionExpiredError } from 'axios-refresh-interceptor';"],
+  ["`import * from 'axios-refresh-interceptor'` (every export)", "export * from 'axios-refresh-interceptor';"],
+  ["`import { createAuthRefresh } from 'axios-auth-refresh'`", THEIRS],
+];
+
+const percent = (part: number, whole: number): string => `${((100 * part) / whole).toFixed(0)} %`;
+
+/** Our bytes by source file, bundled from `src/` with the same settings as the package. */
+function bySource(size: BundleSize): string {
+  const glue = size.minified - size.inputs.reduce((sum, input) => sum + input.minified, 0);
+  const rows = size.inputs.map((input) => [
+    `\`${input.file}\``,
+    `${input.minified} B`,
+    percent(input.minified, size.minified),
+    `~${input.gzipped} B`,
+  ]);
+  rows.push([
+    'imports and exports between modules',
+    `${glue} B`,
+    percent(glue, size.minified),
+    `~${Math.round((size.gzipped * glue) / size.minified)} B`,
+  ]);
+  rows.push(['total', `${size.minified} B`, '100 %', `${size.gzipped} B`]);
+  return table(['Source file', 'minified', 'of the bundle', 'gzipped, in proportion'], rows);
+}
+
+/** What an app bundles for each import, and where our bytes above axios-auth-refresh's come from. */
+export async function measureBytes(): Promise<string> {
+  const sizes = new Map<string, BundleSize>();
+  for (const [, source] of IMPORTS) sizes.set(source, await bundleSize(source));
+  const imports = table(
+    ['What the app imports', 'minified', 'gzipped'],
+    IMPORTS.map(([label, source]) => {
+      const size = sizes.get(source)!;
+      return [label, `${size.minified} B`, `${size.gzipped} B (${(size.gzipped / 1024).toFixed(2)} kB)`];
+    }),
+  );
+  const excess = sizes.get(OURS)!.gzipped - sizes.get(THEIRS)!.gzipped;
+  const source = await bundleSize("export { createRefreshInterceptor } from './src/index.ts';");
+  return [
+    imports,
+    `Above axios-auth-refresh: **${excess} B gzipped**. By source file (esbuild's metafile, bundled from \`src/\` with the same settings; gzip has no per-file figure, so each file's share is in proportion to its minified bytes):`,
+    bySource(source),
+  ].join('\n\n');
+}

@@ -1,0 +1,90 @@
+import axios from 'axios';
+import type { AxiosAdapter, AxiosInstance } from 'axios';
+import { createAuthRefresh } from 'axios-auth-refresh';
+import { Bench } from 'tinybench';
+import { authRefreshInstance } from './contenders.js';
+import { createRefreshInterceptor } from './library.js';
+import { median, quantile } from './stats.js';
+
+// Short rounds, many of them, each with the cases in turn: drift of a 2-core machine (frequency,
+// a neighbour's load, GC of the previous round) then lands on all cases alike, and each round's
+// ratio compares figures taken side by side.
+const ROUNDS = 20;
+const ROUND_TIME_MS = 200;
+const WARMUP_TIME_MS = 50;
+const BARE = 'bare axios';
+
+/** Answers at once, so that a request costs only axios and its interceptors. */
+const memoryAdapter: AxiosAdapter = (config) =>
+  Promise.resolve({ data: null, status: 200, statusText: 'OK', headers: {}, config, request: {} });
+
+export interface OverheadCase {
+  name: string;
+  /** Median over rounds of each round's median latency, in microseconds. */
+  medianUs: number;
+  /** Median over rounds of this case's median divided by bare axios's in the same round. */
+  ratio: number;
+  /** Interquartile range of those per-round ratios: how far one round can be trusted. */
+  ratioIqr: [number, number];
+}
+
+function instances(withAhead: boolean): Array<[string, AxiosInstance]> {
+  const bare = axios.create({ adapter: memoryAdapter });
+  const ours = axios.create({ adapter: memoryAdapter });
+  createRefreshInterceptor(ours, { refresh: () => undefined });
+  const theirs = axios.create({ adapter: memoryAdapter });
+  createAuthRefresh(authRefreshInstance(theirs), () => Promise.resolve());
+  const cases: Array<[string, AxiosInstance]> = [
+    [BARE, bare],
+    ['axios-refresh-interceptor', ours],
+  ];
+  if (withAhead) {
+    const ahead = axios.create({ adapter: memoryAdapter });
+    createRefreshInterceptor(ahead, {
+      refresh: () => undefined,
+      expiresAt: () => Date.now() + 3_600_000,
+      refreshMargin: 30_000,
+    });
+    cases.push(['axios-refresh-interceptor with `expiresAt`', ahead]);
+  }
+  cases.push(['axios-auth-refresh 5 (for reference)', theirs]);
+  return cases;
+}
+
+/** Success-path cost: requests that never see a 401, with and without a refresh interceptor. */
+export async function measureOverhead(withAhead: boolean): Promise<OverheadCase[]> {
+  const cases = instances(withAhead);
+  const latencies = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+  const ratios = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const bench = new Bench({ time: ROUND_TIME_MS, warmupTime: WARMUP_TIME_MS, throws: true });
+    // Rotated each round, so that no case always runs first (or right after a collection).
+    for (let i = 0; i < cases.length; i += 1) {
+      const [name, instance] = cases[(i + round) % cases.length]!;
+      bench.add(name, async () => {
+        await instance.get('item');
+      });
+    }
+    await bench.run();
+    const roundMedians = new Map<string, number>();
+    for (const task of bench.tasks) {
+      const { result } = task;
+      if (result.state !== 'completed') throw new Error(`${task.name} did not complete: ${result.state}`);
+      roundMedians.set(task.name, result.latency.p50);
+    }
+    const base = roundMedians.get(BARE)!;
+    for (const [name, latency] of roundMedians) {
+      latencies.get(name)!.push(latency);
+      ratios.get(name)!.push(latency / base);
+    }
+  }
+  return cases.map(([name]) => {
+    const roundRatios = ratios.get(name)!;
+    return {
+      name,
+      medianUs: median(latencies.get(name)!) * 1000,
+      ratio: median(roundRatios),
+      ratioIqr: [quantile(roundRatios, 0.25), quantile(roundRatios, 0.75)],
+    };
+  });
+}
