@@ -13,6 +13,10 @@ export const ERR_BODY_NOT_REPLAYABLE = 'ERR_BODY_NOT_REPLAYABLE';
  * query string, where credentials travel, so logging a serialised error leaks none.
  */
 class CredentialSafeError<T, D> extends AxiosError<T, D> {
+  /**
+   * A plain object for logging: what `AxiosError` gives, with the request reduced to its method,
+   * `baseURL` and `url` without the query string.
+   */
   // axios declares toJSON as a property, so it is overridden as one.
   override toJSON = (): object => {
     const config = this.config;
@@ -31,8 +35,18 @@ class CredentialSafeError<T, D> extends AxiosError<T, D> {
  * the original request's (`response` is `undefined` for a request that was held before it was
  * sent) and whose `cause` is the refresh failure. Recognise it with
  * {@link isSessionExpiredError}, which also works when axios is loaded twice.
+ *
+ * Its `code` is {@link ERR_SESSION_EXPIRED}.
  */
 export class SessionExpiredError<T = unknown, D = unknown> extends CredentialSafeError<T, D> {
+  /**
+   * The library makes these for the requests that waited. An app makes one to end the session
+   * from its own `refresh`: throwing `new SessionExpiredError(cause)` there (for example when
+   * there is no refresh token to send) counts as the server rejecting the refresh.
+   * @param cause Why the session ended: the refresh failure.
+   * @param config The request that was waiting on the refresh.
+   * @param response That request's 401, if it was sent.
+   */
   constructor(
     cause: unknown,
     config?: InternalAxiosRequestConfig<D>,
@@ -56,8 +70,15 @@ export class SessionExpiredError<T = unknown, D = unknown> extends CredentialSaf
  * on that refresh reject with this error; the next 401 tries a new refresh.
  *
  * `cause` holds the refresh failure; `response` and `config` are the original request's.
+ * Recognise it with {@link isRefreshFailedError}. Its `code` is {@link ERR_REFRESH_FAILED}.
  */
 export class RefreshFailedError<T = unknown, D = unknown> extends CredentialSafeError<T, D> {
+  /**
+   * The library makes these; an app seldom needs to, except to stand in for one in its tests.
+   * @param cause The refresh failure: an axios error, a timeout, or whatever `refresh` threw.
+   * @param config The request that was waiting on the refresh.
+   * @param response That request's 401, if it was sent.
+   */
   constructor(
     cause: unknown,
     config?: InternalAxiosRequestConfig<D>,
@@ -91,12 +112,27 @@ function hasCode(error: unknown, code: string): boolean {
 /**
  * True for a {@link SessionExpiredError}, from this copy of the library or any other
  * (it checks `isAxiosError` and `code`, not `instanceof`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await api.post('tasks/', task);
+ * } catch (error) {
+ *   if (isSessionExpiredError(error)) return; // onSessionExpired already sent the user to log in
+ *   if (isRefreshFailedError(error)) showBanner('Connection problem, try again');
+ *   else throw error;
+ * }
+ * ```
  */
 export function isSessionExpiredError(error: unknown): error is SessionExpiredError {
   return hasCode(error, ERR_SESSION_EXPIRED);
 }
 
-/** True for a {@link RefreshFailedError}, from this copy of the library or any other. */
+/**
+ * True for a {@link RefreshFailedError}, from this copy of the library or any other. The session
+ * is still good: the same request may be tried again later. See {@link isSessionExpiredError}
+ * for an example.
+ */
 export function isRefreshFailedError(error: unknown): error is RefreshFailedError {
   return hasCode(error, ERR_REFRESH_FAILED);
 }

@@ -1,3 +1,10 @@
+/**
+ * Refreshes expired auth tokens for axios: one refresh for any number of concurrent 401s.
+ * Start with {@link createRefreshInterceptor}. Sharing one refresh between browser tabs is in
+ * `axios-refresh-interceptor/tabs`.
+ *
+ * @module axios-refresh-interceptor
+ */
 export { createRefreshInterceptor } from './interceptor.js';
 export type { RefreshInterceptor } from './interceptor.js';
 export { createRefreshSession } from './session.js';

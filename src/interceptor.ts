@@ -10,7 +10,16 @@ import type { RefreshSession } from './session.js';
 import { EJECTED, waitFor } from './wait.js';
 import type { Interrupt } from './wait.js';
 
-/** What `createRefreshInterceptor` returns. */
+/**
+ * What {@link createRefreshInterceptor} returns.
+ *
+ * @example
+ * ```ts
+ * const interceptor = createRefreshInterceptor(api, { refresh });
+ * createRefreshInterceptor(uploads, { session: interceptor.session }); // one refresh for both
+ * interceptor.eject(); // api is a plain axios instance again
+ * ```
+ */
 export interface RefreshInterceptor {
   /**
    * Removes everything the interceptor added to the instance. Requests waiting on a refresh at
@@ -72,7 +81,20 @@ function sessionOf(options: RefreshInterceptorOptions | SharedSessionOptions): R
  *
  * A response that `shouldRefresh` matches (a 401 by default) waits for one shared refresh,
  * then is sent again once through the instance. Requests started while a refresh runs wait
- * for it before they go out.
+ * for it before they go out. When the server rejects the refresh (4xx), `onSessionExpired`
+ * runs once and the waiting requests reject with {@link SessionExpiredError}; any other refresh
+ * failure rejects them with {@link RefreshFailedError} and leaves the session alone.
+ *
+ * A request made with `{ skipAuthRefresh: true }` in its config is left alone. Attach the
+ * interceptor after adding the instance's own request interceptors: axios runs them last-added
+ * first, so a request held during a refresh reaches them after the refresh and picks up the
+ * new token.
+ *
+ * @param instance An instance from `axios.create()`.
+ * @param options Either the options of a session of its own (`refresh` and the rest), or a
+ * `session` to share with other instances.
+ * @returns A handle to eject the interceptor and to reach its session.
+ * @throws TypeError when `instance` or an option is not what is expected, naming the option.
  *
  * @example
  * ```ts

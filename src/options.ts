@@ -7,12 +7,26 @@ declare module 'axios' {
     /**
      * Leave this request alone: a 401 reaches the caller as it is, and the request is never
      * held while a refresh runs (so it may be used to call the refresh endpoint itself).
+     * Use it for log-in and sign-up, where a 401 means wrong credentials.
+     * @default false
      */
     skipAuthRefresh?: boolean;
   }
 }
 
-/** What `refresh` is given. */
+/**
+ * What `refresh` is given.
+ *
+ * @example
+ * ```ts
+ * createRefreshInterceptor(api, {
+ *   refresh: async ({ client, signal }) => {
+ *     const { data } = await client.post('auth/refresh/', { refresh: tokens.refresh }, { signal });
+ *     tokens = { access: data.access, refresh: data.refresh };
+ *   },
+ * });
+ * ```
+ */
 export interface RefreshContext {
   /**
    * A bare axios instance made from the instance's current defaults (baseURL, headers,
@@ -37,8 +51,11 @@ export interface SessionOptions {
    */
   refresh: (context: RefreshContext) => unknown;
   /**
-   * Called once when the server rejects a refresh (4xx): the session is over.
-   * Errors it throws are ignored.
+   * Called once when the server rejects a refresh (4xx): the session is over. Typically it
+   * clears the app's user state and sends the user to the login page. It is not called for a
+   * transient failure (network error, timeout, 5xx). Errors it throws or rejects with are
+   * ignored.
+   * @default undefined
    */
   onSessionExpired?: ((error: SessionExpiredError) => unknown) | undefined;
   /**
@@ -52,7 +69,20 @@ export interface SessionOptions {
    * (from an `expires_in` it stored, or a JWT `exp` it decoded); `undefined` when unknown.
    * Read before each request: one that would go out within `refreshMargin` of that moment
    * first waits for a refresh, so it is never sent with a token about to die. Nothing runs
-   * while the app is idle.
+   * while the app is idle. A 401 is still handled as usual.
+   * @default undefined
+   *
+   * @example
+   * ```ts
+   * let expiresAt = 0; // set at login: Date.now() + expires_in * 1000
+   * createRefreshInterceptor(api, {
+   *   refresh: async ({ client }) => {
+   *     const { data } = await client.post('users/refresh/');
+   *     expiresAt = Date.now() + data.expires_in * 1000;
+   *   },
+   *   expiresAt: () => expiresAt,
+   * });
+   * ```
    */
   expiresAt?: (() => number | undefined) | undefined;
   /**
@@ -73,12 +103,19 @@ export interface InstanceOptions {
   shouldRefresh?: ((error: AxiosError) => boolean) | undefined;
 }
 
-/** Options of an instance with a session of its own. */
+/**
+ * Options of an instance with a session of its own: the session's options and the instance's.
+ * See {@link createRefreshInterceptor} for an example.
+ */
 export interface RefreshInterceptorOptions extends SessionOptions, InstanceOptions {}
 
-/** Options of an instance that shares a session made by `createRefreshSession`. */
+/**
+ * Options of an instance that shares a session made by {@link createRefreshSession} (or by
+ * `createTabSession` from `axios-refresh-interceptor/tabs`). The session's own options, such as
+ * `refresh`, are given to the session, not here.
+ */
 export interface SharedSessionOptions extends InstanceOptions {
-  /** The session to share, from `createRefreshSession` or another interceptor's `session`. */
+  /** The session to share, from {@link createRefreshSession} or another interceptor's `session`. */
   session: RefreshSession;
 }
 

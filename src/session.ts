@@ -6,7 +6,8 @@ import type { SessionOptions } from './options.js';
 /**
  * One login session: the single refresh in flight, and a count of settled refreshes
  * that requests are stamped with when they are sent. Several axios instances that talk to
- * the same auth server can share one (see `createRefreshSession`).
+ * the same auth server can share one (see {@link createRefreshSession}). Every interceptor
+ * has one, as {@link RefreshInterceptor.session}.
  */
 export interface RefreshSession {
   /** True while a refresh is running. */
@@ -74,7 +75,11 @@ function timeoutError(ms: number): Error {
 
 /**
  * Makes a session that several instances can share, so that they make one refresh call and
- * one `onSessionExpired` call between them:
+ * one `onSessionExpired` call between them.
+ *
+ * @param options How the session refreshes and what it does when it cannot.
+ * @returns A session to pass to {@link createRefreshInterceptor} as `{ session }`.
+ * @throws TypeError when an option is not what is expected, naming the option.
  *
  * @example
  * ```ts

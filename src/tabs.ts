@@ -1,28 +1,56 @@
+/**
+ * One refresh at a time across every browser tab of an origin, from the
+ * `axios-refresh-interceptor/tabs` entry point: apps that do not use it do not bundle it.
+ *
+ * @module axios-refresh-interceptor/tabs
+ */
 import { SessionExpiredError } from './errors.js';
 import { checkOptional, expected, validateSessionOptions } from './options.js';
 import type { RefreshContext, SessionOptions } from './options.js';
 import { createRefreshSession } from './session.js';
 import type { RefreshSession } from './session.js';
 
-/** The part of the Web Locks API (`navigator.locks`) this module uses. */
+/**
+ * The part of the Web Locks API (`navigator.locks`) this module uses. Pass your own as
+ * `locks` to test without a browser.
+ */
 export interface LockManagerLike {
+  /** Runs `callback` while holding the lock `name`, as `navigator.locks.request` does. */
   request(
     name: string,
     options: { signal?: AbortSignal },
     callback: () => Promise<unknown>,
   ): Promise<unknown>;
+  /** Lists the locks held in any tab of the origin (`held`, each with its `name`). */
   query(): Promise<{ held?: Array<{ name?: string | undefined }> | undefined }>;
 }
 
 /** The part of `BroadcastChannel` this module uses. */
 export interface ChannelLike {
+  /** Sends a message to the other tabs. */
   postMessage(message: unknown): void;
+  /** Listens to the other tabs' messages. */
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  /** Stops listening. */
   removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  /** Closes the channel. */
   close(): void;
 }
 
-/** Hands tokens one tab obtained to the others, for apps that keep bearer tokens in memory. */
+/**
+ * Hands tokens one tab obtained to the others, for apps that keep bearer tokens in memory.
+ *
+ * @example
+ * ```ts
+ * let tokens = { access: '', refresh: '' };
+ * const session = createTabSession({
+ *   refresh: async ({ client }) => {
+ *     tokens = (await client.post('auth/refresh/', { refresh: tokens.refresh })).data;
+ *   },
+ *   shareTokens: { read: () => tokens, write: (next) => { tokens = next; } },
+ * });
+ * ```
+ */
 export interface TokenSharing<T> {
   /** Reads the tokens this tab holds now, right after its refresh; they must be structured-cloneable. */
   read: () => T;
@@ -38,7 +66,11 @@ export interface TabSessionOptions<T = unknown> extends SessionOptions {
    * @default 'axios-refresh-interceptor'
    */
   name?: string | undefined;
-  /** For bearer tokens held in memory: how to hand new tokens to the other tabs. Cookie sessions need nothing. */
+  /**
+   * For bearer tokens held in memory: how to hand new tokens to the other tabs. Cookie sessions
+   * need nothing.
+   * @default undefined
+   */
   shareTokens?: TokenSharing<T> | undefined;
   /**
    * The lock manager.
@@ -52,7 +84,20 @@ export interface TabSessionOptions<T = unknown> extends SessionOptions {
   channel?: ((name: string) => ChannelLike) | undefined;
 }
 
-/** A session whose refreshes, expiry and logout are shared by every tab of the origin. */
+/**
+ * A session whose refreshes, expiry and logout are shared by every tab of the origin.
+ *
+ * @example
+ * ```ts
+ * async function logOut() {
+ *   try {
+ *     await api.post('users/logout/');
+ *   } finally {
+ *     session.end(); // every tab's onSessionExpired runs once
+ *   }
+ * }
+ * ```
+ */
 export interface TabSession extends RefreshSession {
   /** Ends the session in every tab, for example after logout: each tab's `onSessionExpired` runs once. */
   end(): void;
@@ -71,10 +116,17 @@ function defaultChannel(name: string): ChannelLike | undefined {
  * Lock, a tab that waited while another refreshed takes that refresh instead of making its own
  * (so a rotated refresh token is never presented twice), and session expiry or logout reaches
  * every tab. Where Web Locks are missing (Node, React Native, old browsers) it behaves like
- * `createRefreshSession`.
+ * {@link createRefreshSession}.
+ *
+ * @param options The options of {@link createRefreshSession}, plus `name`, `shareTokens`,
+ * `locks` and `channel`.
+ * @returns A session to pass to
+ * {@link axios-refresh-interceptor!createRefreshInterceptor} as `{ session }`.
+ * @throws TypeError when an option is not what is expected, naming the option.
  *
  * @example
  * ```ts
+ * import { createRefreshInterceptor } from 'axios-refresh-interceptor';
  * import { createTabSession } from 'axios-refresh-interceptor/tabs';
  *
  * const session = createTabSession({
