@@ -33,7 +33,7 @@ export async function bundleSize(source: string): Promise<BundleSize> {
     treeShaking: true,
     format: 'esm',
     platform: 'browser',
-    target: 'es2020',
+    target: 'es2022',
     external: ['axios'],
     legalComments: 'none',
     metafile: true,

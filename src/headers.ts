@@ -2,7 +2,6 @@ import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
 
 type Change = [name: string, before: string | undefined, after: string | undefined];
 
-const METHOD_KEYS = new Set(['common', 'get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'purge', 'link', 'unlink']);
 // A request seldom outlives more than one or two refreshes; older changes are dropped.
 const HISTORY = 8;
 
@@ -12,20 +11,19 @@ function text(value: unknown): string | undefined {
     : undefined;
 }
 
-/** The instance's default headers that every request gets: `common`, then top-level ones. */
+/**
+ * The instance's default headers that every request gets: `common`, then top-level ones
+ * (the per-method maps there are objects, so `text` passes over them).
+ */
 function defaultHeaders(instance: AxiosInstance): Map<string, string> {
   const found = new Map<string, string>();
   const all = instance.defaults.headers as Record<string, unknown>;
-  const add = (source: unknown, skipMethods: boolean): void => {
+  for (const source of [all.common, all]) {
     for (const [name, value] of Object.entries(source ?? {})) {
       const shown = text(value);
-      if (shown !== undefined && !(skipMethods && METHOD_KEYS.has(name))) {
-        found.set(name.toLowerCase(), shown);
-      }
+      if (shown !== undefined) found.set(name.toLowerCase(), shown);
     }
-  };
-  add(all.common, false);
-  add(all, true);
+  }
   return found;
 }
 

@@ -68,7 +68,7 @@ function sessionOf(options: RefreshInterceptorOptions | SharedSessionOptions): R
     return createRefreshSession(options as RefreshInterceptorOptions);
   }
   if ('refresh' in options) {
-    throw new TypeError('Expected either `session` or `refresh`, got both: `refresh` belongs to the shared session');
+    throw expected('refresh', 'left out when `session` is given', (options as { refresh: unknown }).refresh);
   }
   if (!isRefreshSession(options.session)) {
     throw expected('session', 'a session from createRefreshSession()', options.session);

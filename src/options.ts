@@ -166,37 +166,25 @@ export function validateSessionOptions(options: unknown): asserts options is Ses
   if (typeof refresh !== 'function') throw expected('refresh', 'a function', refresh);
   checkOptional('onSessionExpired', onSessionExpired);
   checkOptional('expiresAt', expiresAt);
-  if (
-    refreshMargin !== undefined &&
-    !(typeof refreshMargin === 'number' && refreshMargin >= 0 && Number.isFinite(refreshMargin))
-  ) {
-    throw expected('refreshMargin', 'a non-negative finite number of milliseconds', refreshMargin);
-  }
-  if (
-    refreshTimeout !== undefined &&
-    !(typeof refreshTimeout === 'number' && refreshTimeout > 0 && refreshTimeout <= MAX_TIMEOUT)
-  ) {
-    // Timers overflow past 2^31 - 1 ms and would fire at once.
-    throw expected('refreshTimeout', `a positive finite number of milliseconds up to ${MAX_TIMEOUT}`, refreshTimeout);
+  checkNumber('refreshMargin', refreshMargin, 0, Number.MAX_VALUE, 'a non-negative finite number of milliseconds');
+  // Timers overflow past 2^31 - 1 ms and would fire at once.
+  checkNumber('refreshTimeout', refreshTimeout, Number.MIN_VALUE, MAX_TIMEOUT, `a positive finite number of milliseconds up to ${MAX_TIMEOUT}`);
+}
+
+function checkNumber(name: string, value: unknown, min: number, max: number, what: string): void {
+  if (value !== undefined && !(typeof value === 'number' && value >= min && value <= max)) {
+    throw expected(name, what, value);
   }
 }
 
 interface InstanceLike {
   request?: unknown;
-  defaults?: unknown;
-  interceptors?: { request?: { use?: unknown }; response?: { use?: unknown } };
+  interceptors?: { response?: { use?: unknown } };
 }
 
 export function validateInstance(instance: unknown): asserts instance is AxiosInstance {
-  const candidate = (typeof instance === 'object' || typeof instance === 'function') && instance !== null
-    ? (instance as InstanceLike)
-    : undefined;
-  if (
-    typeof candidate?.request !== 'function' ||
-    typeof candidate.defaults !== 'object' ||
-    typeof candidate.interceptors?.request?.use !== 'function' ||
-    typeof candidate.interceptors.response?.use !== 'function'
-  ) {
+  const candidate = instance as InstanceLike | null | undefined;
+  if (typeof candidate?.request !== 'function' || typeof candidate.interceptors?.response?.use !== 'function') {
     throw expected('instance', 'an axios instance (from axios.create())', instance);
   }
 }

@@ -24,9 +24,7 @@ function isSpent(data: unknown): boolean {
 export function replayError(error: AxiosError): AxiosError | undefined {
   if (!isSpent(error.config?.data)) return undefined;
   const failure = new AxiosError(
-    'Cannot retry the request after refreshing credentials: its body is a stream that was ' +
-      'already read. Send a Buffer, string or FormData instead, or set skipAuthRefresh and ' +
-      'send it again yourself.',
+    'Cannot replay the request after the refresh: its body is a stream that was already read',
     ERR_BODY_NOT_REPLAYABLE,
     error.config,
     error.request,

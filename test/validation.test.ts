@@ -37,7 +37,7 @@ describe('bad input at attach time', () => {
 
   it('throws a TypeError when given both a shared session and a refresh', () => {
     const session = createRefreshSession({ refresh });
-    expect(attach({ session, refresh })).toThrow(/Expected either `session` or `refresh`, got both/);
+    expect(attach({ session, refresh })).toThrow("Expected `refresh` to be left out when `session` is given, got `function` (function)");
   });
 
   it.each([
