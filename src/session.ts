@@ -61,7 +61,7 @@ export class RefreshFailure extends Error {
 
 const noop = (): void => {};
 
-function isRejection(cause: unknown): boolean {
+export function isRejection(cause: unknown): boolean {
   if (isSessionExpiredError(cause)) return true;
   const status = (cause as { response?: { status?: unknown } } | null | undefined)?.response?.status;
   return typeof status === 'number' && status >= 400 && status < 500;

@@ -7,7 +7,9 @@
 import { SessionExpiredError } from './errors.js';
 import { checkOptional, expected, validateSessionOptions } from './options.js';
 import type { RefreshContext, SessionOptions } from './options.js';
-import { createRefreshSession } from './session.js';
+import { createRefreshSession, isRejection } from './session.js';
+import { tabMarkers } from './tab-markers.js';
+import type { Counts } from './tab-markers.js';
 import type { RefreshSession } from './session.js';
 
 /**
@@ -105,7 +107,7 @@ export interface TabSession extends RefreshSession {
   close(): void;
 }
 
-type Message = { type: 'refreshed'; generation: number; tokens?: unknown } | { type: 'ended'; generation: number };
+type Message = { type: 'refreshed'; count: number; tokens?: unknown } | { type: 'ended'; count: number };
 
 function defaultChannel(name: string): ChannelLike | undefined {
   return typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : undefined;
@@ -148,47 +150,27 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
   const locks =
     options.locks ?? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
   const channel = locks ? (options.channel ?? defaultChannel)(name) : undefined;
-  const marker = `${name}#`;
+  const markers = locks && tabMarkers(locks, name);
 
-  // The newest generation (count of successful refreshes across tabs) this tab has heard of.
-  let known = 0;
-  // Ends of the session this tab has seen; a refresh that waited through one is not sent.
-  let ends = 0;
+  // What this tab has heard of: refreshes and ends of the session, counted across all tabs.
+  const seen: Counts = { refreshed: 0, ended: 0 };
   let fromAnotherTab = false;
   const endedElsewhere = new Error('The session ended in another tab');
-  let releaseMarker: (() => void) | undefined;
+  // Thrown by a refresh that the end of the session overtook; already reported, so not again.
+  const overtaken = new SessionExpiredError(endedElsewhere);
   const heard = new Set<() => void>();
 
-  async function newestGeneration(manager: LockManagerLike): Promise<number> {
-    const { held = [] } = await manager.query();
-    let newest = 0;
-    for (const lock of held) {
-      if (lock.name?.startsWith(marker)) newest = Math.max(newest, Number(lock.name.slice(marker.length)) || 0);
-    }
-    return newest;
-  }
-
-  // Holds a lock named after the generation until this tab refreshes again or closes: the lock
-  // manager then tells every tab that the refresh happened, before the refresh lock is released,
-  // which a message could not promise.
-  function mark(manager: LockManagerLike, generation: number): Promise<void> {
-    releaseMarker?.();
-    return new Promise((granted) => {
-      void manager.request(`${marker}${generation}`, {}, () => {
-        granted();
-        return new Promise<void>((release) => {
-          releaseMarker = release;
-        });
-      });
-    });
-  }
+  const learn = (counts: Counts): void => {
+    seen.refreshed = Math.max(seen.refreshed, counts.refreshed);
+    seen.ended = Math.max(seen.ended, counts.ended);
+  };
 
   // With tokens handed over by message, a tab that skipped its refresh must wait for them.
   function tokensOf(generation: number, signal: AbortSignal): Promise<void> {
-    if (!shareTokens || !channel || known >= generation) return Promise.resolve();
+    if (!shareTokens || !channel || seen.refreshed >= generation) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const done = (): void => {
-        if (known < generation) return;
+        if (seen.refreshed < generation) return;
         heard.delete(done);
         signal.removeEventListener('abort', aborted);
         resolve();
@@ -203,22 +185,38 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
   }
 
   async function refresh(context: RefreshContext): Promise<unknown> {
-    if (!locks) return options.refresh(context);
-    const seen = known;
-    const endsBefore = ends;
+    if (!locks || !markers) return options.refresh(context);
+    const before = { ...seen };
     return locks.request(name, { signal: context.signal }, async () => {
-      const newest = await newestGeneration(locks);
-      if (newest > seen) {
+      const now = await markers.read();
+      if (seen.ended > before.ended) throw overtaken;
+      if (now.ended > before.ended) {
+        // The session ended while this tab waited, and no message has told it yet.
+        seen.ended = now.ended;
+        throw new SessionExpiredError(endedElsewhere);
+      }
+      if (now.refreshed > before.refreshed) {
         // Another tab refreshed after this tab's credentials were issued: take its refresh.
-        await tokensOf(newest, context.signal);
+        await tokensOf(now.refreshed, context.signal);
         return;
       }
-      if (ends !== endsBefore) throw new SessionExpiredError(endedElsewhere);
-      await options.refresh(context);
-      const generation = newest + 1;
-      await mark(locks, generation);
-      known = Math.max(known, generation);
-      channel?.postMessage({ type: 'refreshed', generation, tokens: shareTokens?.read() } satisfies Message);
+      try {
+        await options.refresh(context);
+      } catch (error) {
+        if (seen.ended > before.ended) throw overtaken;
+        if (isRejection(error)) {
+          const count = Math.max(seen.ended, now.ended) + 1;
+          await markers.record('ended', count);
+          seen.ended = count;
+        }
+        throw error;
+      }
+      // Ended by the app (logout) while the refresh ran: the new credentials are not wanted.
+      if (seen.ended > before.ended) throw overtaken;
+      const generation = Math.max(seen.refreshed, now.refreshed) + 1;
+      await markers.record('refreshed', generation);
+      seen.refreshed = generation;
+      channel?.postMessage({ type: 'refreshed', count: generation, tokens: shareTokens?.read() } satisfies Message);
     });
   }
 
@@ -226,16 +224,14 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
     ...options,
     refresh,
     onSessionExpired: (error) => {
-      // This end was reported when the other tab's message came.
-      if (error.cause === endedElsewhere && !fromAnotherTab) return undefined;
-      ends += 1;
-      if (!fromAnotherTab) channel?.postMessage({ type: 'ended', generation: known } satisfies Message);
+      if (error.cause === overtaken) return undefined;
+      if (!fromAnotherTab) channel?.postMessage({ type: 'ended', count: seen.ended } satisfies Message);
       return options.onSessionExpired?.(error);
     },
   });
 
-  function endHere(cause: Error, remote: boolean): void {
-    fromAnotherTab = remote;
+  function endHere(cause: Error): void {
+    fromAnotherTab = true;
     try {
       session.expire(cause);
     } finally {
@@ -245,38 +241,35 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
 
   const onMessage = ({ data }: { data: unknown }): void => {
     const message = data as Partial<Message> | null;
-    if (typeof message?.generation !== 'number') return;
-    if (message.type === 'refreshed' && message.generation > known) {
-      known = message.generation;
+    if (typeof message?.count !== 'number') return;
+    if (message.type === 'refreshed' && message.count > seen.refreshed) {
+      seen.refreshed = message.count;
       const { tokens } = message as { tokens?: T };
       session.adopt(shareTokens && (() => {
         shareTokens.write(tokens as T);
       }));
       for (const done of [...heard]) done();
-    } else if (message.type === 'ended' && message.generation >= known) {
-      known = message.generation;
-      endHere(endedElsewhere, true);
+    } else if (message.type === 'ended' && message.count > seen.ended) {
+      seen.ended = message.count;
+      endHere(endedElsewhere);
     }
   };
   channel?.addEventListener('message', onMessage);
-  if (locks) {
-    void newestGeneration(locks).then(
-      (newest) => {
-        known = Math.max(known, newest);
-      },
-      () => undefined,
-    );
-  }
+  markers?.read().then(learn, () => undefined);
 
   return Object.assign(session, {
     end() {
-      channel?.postMessage({ type: 'ended', generation: known } satisfies Message);
-      endHere(new Error('The session was ended by the app'), true);
+      seen.ended += 1;
+      const count = seen.ended;
+      channel?.postMessage({ type: 'ended', count } satisfies Message);
+      // Recorded under the refresh lock, so a tab that gets it next does not refresh.
+      void locks?.request(name, {}, () => markers?.record('ended', Math.max(count, seen.ended)) ?? Promise.resolve());
+      endHere(new Error('The session was ended by the app'));
     },
     close() {
       channel?.removeEventListener('message', onMessage);
       channel?.close();
-      releaseMarker?.();
+      markers?.close();
     },
   });
 }

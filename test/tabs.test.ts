@@ -28,10 +28,13 @@ interface Tab {
 }
 
 /** Tabs of one browser: one cookie jar, one lock manager, one set of channels. */
-function cookieBrowser(count: number, options: Partial<TabSessionOptions> = {}): Tab[] {
+function cookieBrowser(
+  count: number,
+  options: Partial<TabSessionOptions> = {},
+  locks = new FakeLocks(),
+  channels = new FakeChannels(),
+): Tab[] {
   const { api: first } = cookieApp(server);
-  const locks = new FakeLocks();
-  const channels = new FakeChannels();
   return Array.from({ length: count }, () => {
     const api = axios.create({ baseURL: server.url, adapter: first.defaults.adapter! });
     const tab: Tab = { api, session: undefined as unknown as TabSession, expired: 0 };
@@ -128,6 +131,56 @@ describe('session end across tabs', () => {
 
     expect(results.every((r) => r.status === 'rejected' && isSessionExpiredError(r.reason))).toBe(true);
     await until(() => tabs.every((tab) => tab.expired > 0));
+    expect(tabs.map((tab) => tab.expired)).toEqual([1, 1, 1]);
+    expect(server.refreshCalls()).toBe(1);
+  });
+
+  it.each([
+    ['arrive at once', false],
+    ['arrive after the waiting tabs got the lock', true],
+  ])(
+    'fires onSessionExpired once per tab when tabs waited on a refresh that was rejected, and messages %s',
+    async (_, slow) => {
+      const locks = new FakeLocks();
+      const channels = new FakeChannels();
+      const tabs = cookieBrowser(3, { name: 'app' }, locks, channels);
+      server.expireAccess();
+      server.refreshMode = 'reject';
+      const refreshGate = server.hold('/refresh');
+      if (slow) channels.delay();
+
+      const results = Promise.allSettled(burst(tabs, 5));
+      await server.arrived('/refresh', 1);
+      await until(() => locks.waiting('app') === 2);
+      refreshGate.open();
+      const settled = await results;
+      channels.deliver();
+
+      expect(settled.every((r) => r.status === 'rejected' && isSessionExpiredError(r.reason))).toBe(true);
+      await until(() => tabs.every((tab) => tab.expired > 0));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(tabs.map((tab) => tab.expired)).toEqual([1, 1, 1]);
+      expect(server.refreshCalls()).toBe(1);
+    },
+  );
+
+  it('fires onSessionExpired once per tab when the app ends the session while a refresh is in flight', async () => {
+    const locks = new FakeLocks();
+    const tabs = cookieBrowser(3, { name: 'app' }, locks);
+    server.expireAccess();
+    const refreshGate = server.hold('/refresh');
+
+    const results = Promise.allSettled(burst(tabs, 2));
+    await server.arrived('/refresh', 1);
+    await until(() => locks.waiting('app') === 2);
+    tabs[1]!.session.end();
+    // The logout blacklisted the refresh token the refresh in flight presented.
+    server.refreshMode = 'reject';
+    refreshGate.open();
+    await results;
+
+    await until(() => tabs.every((tab) => tab.expired > 0));
+    await new Promise((resolve) => setImmediate(resolve));
     expect(tabs.map((tab) => tab.expired)).toEqual([1, 1, 1]);
     expect(server.refreshCalls()).toBe(1);
   });

@@ -17,6 +17,11 @@ export class FakeLocks implements LockManagerLike {
     }
   }
 
+  /** How many requests wait for the lock `name`. */
+  waiting(name: string): number {
+    return this.queues.get(name)?.length ?? 0;
+  }
+
   query(): Promise<{ held: Array<{ name: string }> }> {
     return Promise.resolve({ held: [...this.held].map((name) => ({ name })) });
   }
@@ -54,7 +59,19 @@ type Listener = (event: { data: unknown }) => void;
 /** BroadcastChannels of one origin: a message reaches every other open channel of its name, a task later. */
 export class FakeChannels {
   private readonly open = new Set<{ name: string; listeners: Set<Listener> }>();
+  private held: Array<() => void> | undefined;
   readonly sent: unknown[] = [];
+
+  /** Keeps messages from arriving until `deliver()`: a slow channel. */
+  delay(): void {
+    this.held ??= [];
+  }
+
+  deliver(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const send of held) send();
+  }
 
   channel = (name: string): ChannelLike => {
     const self = { name, listeners: new Set<Listener>() };
@@ -65,9 +82,13 @@ export class FakeChannels {
         const data = structuredClone(message);
         for (const other of this.open) {
           if (other === self || other.name !== name) continue;
-          setImmediate(() => {
-            for (const listener of other.listeners) listener({ data });
-          });
+          const send = (): void => {
+            setImmediate(() => {
+              for (const listener of other.listeners) listener({ data });
+            });
+          };
+          if (this.held) this.held.push(send);
+          else send();
         }
       },
       addEventListener: (_type, listener) => self.listeners.add(listener),

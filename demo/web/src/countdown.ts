@@ -12,6 +12,17 @@ export class Countdown {
     }, 100);
   }
 
+  /** When the access token expires (epoch milliseconds), if known. */
+  get expiresAt(): number | undefined {
+    return this.#expiresAt;
+  }
+
+  /** Another tab learnt when the access token expires. */
+  set expiresAt(at: number | undefined) {
+    this.#expiresAt = at;
+    this.#draw();
+  }
+
   /** The server just issued an access token that lives `seconds`. */
   issued(seconds: number): void {
     this.#expiresAt = Date.now() + seconds * 1000;

@@ -1,6 +1,13 @@
 import { byId } from './dom.js';
 
-export type EventKind = 'info' | 'refresh-started' | 'refresh-succeeded' | 'refresh-failed' | 'session-expired' | 'error';
+export type EventKind =
+  | 'info'
+  | 'refresh-started'
+  | 'refresh-succeeded'
+  | 'refresh-failed'
+  | 'refresh-adopted'
+  | 'session-expired'
+  | 'error';
 
 function clock(): string {
   const now = new Date();

@@ -18,7 +18,7 @@ const burstButton = byId('burst', HTMLButtonElement);
 const burstResult = byId('burst-result', HTMLSpanElement);
 
 const countdown = new Countdown(byId('countdown', HTMLParagraphElement));
-const api = createApi(countdown, () => {
+const { api, session } = createApi(countdown, () => {
   signedOut();
 });
 
@@ -120,9 +120,13 @@ burstButton.addEventListener('click', () => {
 
 logoutButton.addEventListener('click', () => {
   run(async () => {
-    await logOut(api);
-    logEvent('info', 'logged out');
-    signedOut();
+    try {
+      await logOut(api);
+      logEvent('info', 'logged out');
+    } finally {
+      // Every tab, this one included, goes back to the login form through onSessionExpired.
+      session.end();
+    }
   });
 });
 

@@ -29,34 +29,65 @@ export interface Scenario {
   pageErrors: Error[];
 }
 
+export interface TabsScenario {
+  api: AuthApi;
+  /** Pages of one browser context: tabs that share cookies, Web Locks and BroadcastChannels. */
+  pages: Page[];
+  /** Errors thrown in any of the pages so far. */
+  pageErrors: Error[];
+}
+
 function fileName(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
 
 /**
- * Runs `body` against a fresh server and a fresh browser context (no cookies), and keeps a
- * screenshot in test-results/ when it fails.
+ * Runs `body` against a fresh server and a fresh browser context (no cookies) with `tabs`
+ * blank pages, and keeps a screenshot of each page in test-results/ when it fails.
  */
-export async function withApp(
+export async function withTabs(
+  browser: Browser,
+  name: string,
+  options: AuthApiOptions,
+  tabs: number,
+  body: (scenario: TabsScenario) => Promise<void>,
+): Promise<void> {
+  const api = await startAuthApi(options);
+  const context = await browser.newContext();
+  const pageErrors: Error[] = [];
+  try {
+    const pages: Page[] = [];
+    for (let i = 0; i < tabs; i += 1) {
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      page.on('pageerror', (error) => pageErrors.push(error));
+      pages.push(page);
+    }
+    try {
+      await body({ api, pages, pageErrors });
+    } catch (error) {
+      await mkdir('test-results', { recursive: true });
+      const base = fileName(name);
+      await Promise.all(
+        pages.map((page, i) => {
+          const path = `test-results/${pages.length === 1 ? base : `${base}-tab-${i + 1}`}.png`;
+          return page.screenshot({ path, fullPage: true }).catch(() => undefined);
+        }),
+      );
+      throw error;
+    }
+  } finally {
+    await context.close();
+    await api.close();
+  }
+}
+
+/** `withTabs` with a single page. */
+export function withApp(
   browser: Browser,
   name: string,
   options: AuthApiOptions,
   body: (scenario: Scenario) => Promise<void>,
 ): Promise<void> {
-  const api = await startAuthApi(options);
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  const pageErrors: Error[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error));
-  try {
-    await body({ api, page, pageErrors });
-  } catch (error) {
-    await mkdir('test-results', { recursive: true });
-    await page.screenshot({ path: `test-results/${fileName(name)}.png`, fullPage: true }).catch(() => undefined);
-    throw error;
-  } finally {
-    await context.close();
-    await api.close();
-  }
+  return withTabs(browser, name, options, 1, ({ api, pages, pageErrors }) => body({ api, page: pages[0]!, pageErrors }));
 }

@@ -1,0 +1,203 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWebApp } from '../../demo/web/build.js';
+import type { AuthApiStats, Gate } from '../../demo/server/index.js';
+import { seenFrom } from '../integration/helpers/stats.js';
+import { launchBrowser, withTabs } from './helpers/browser.js';
+import type { TabsScenario } from './helpers/browser.js';
+import { TaskPage } from './helpers/task-page.js';
+
+// The server's clock is moved past these lifetimes, so the test never waits for them.
+const ACCESS_MS = 30_000;
+const REFRESH_MS = 120_000;
+/** The web app's `createTabSession` name: its Web Lock is called so. */
+const LOCK = 'task-app';
+const REFRESH_ROUTE = 'POST /api/v1/users/refresh/';
+
+let browser: Browser;
+let staticDir: string;
+
+beforeAll(async () => {
+  staticDir = await mkdtemp(join(tmpdir(), 'task-app-'));
+  await buildWebApp(staticDir, { quiet: true });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser.close();
+  await rm(staticDir, { recursive: true, force: true });
+});
+
+function scenario(name: string, body: (scenario: TabsScenario) => Promise<void>): Promise<void> {
+  return withTabs(browser, name, { accessTtlMs: ACCESS_MS, refreshTtlMs: REFRESH_MS, staticDir }, 3, async (context) => {
+    await body(context);
+    expect(context.pageErrors).toEqual([]);
+  });
+}
+
+const ada = { email: 'ada@example.com', password: 'correct horse' };
+
+/** An existing account, logged in through the form in the first tab; the other tabs open logged in. */
+async function loggedInTabs({ api, pages }: TabsScenario, query = ''): Promise<TaskPage[]> {
+  const created = await fetch(`${api.apiUrl}users/create/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ada),
+  });
+  expect(created.status).toBe(201);
+  const [first, ...others] = pages.map((page) => new TaskPage(page));
+  await first!.open(`${api.url}/${query}`);
+  await first!.logIn(ada.email, ada.password);
+  for (const tab of others) await tab.openLoggedIn(`${api.url}/${query}`);
+  return [first!, ...others];
+}
+
+/** Requests for the app's refresh lock that wait in any tab of the browser. */
+function waitingForLock(page: Page): Promise<number> {
+  return page.evaluate(
+    async (name) => (await navigator.locks.query()).pending?.filter((lock) => lock.name === name).length ?? 0,
+    LOCK,
+  );
+}
+
+/** Starts counting now: the returned function tells how many entries of `kind` each tab's event log gained since. */
+async function eventsFrom(tabs: readonly TaskPage[]): Promise<(kind: string) => Promise<number[]>> {
+  const before = await Promise.all(tabs.map((tab) => tab.eventCounts()));
+  return async (kind) => {
+    const now = await Promise.all(tabs.map((tab) => tab.eventCounts()));
+    return now.map((counts, i) => (counts[kind] ?? 0) - (before[i]?.[kind] ?? 0));
+  };
+}
+
+const poll = { timeout: 10_000 };
+
+/**
+ * Waits, while `gate` holds the refresh at the server, until the bursts of `tabs` tabs all met a
+ * 401 and every tab but the refreshing one waits for the lock.
+ */
+async function waitingForOneRefresh(context: TabsScenario, seen: () => AuthApiStats, gate: Gate, tabs = 3): Promise<void> {
+  await gate.reached(1);
+  await expect.poll(() => seen().unauthorized, poll).toBe(10 * tabs);
+  await expect.poll(() => waitingForLock(context.pages[0]!), poll).toBe(tabs - 1);
+}
+
+describe('the task list web app in three tabs of one browser', () => {
+  it.each([
+    { sharing: 'with the expiry shared between tabs', query: '', adoptedByOthers: 1 },
+    { sharing: 'with cookies alone', query: '?share-expiry=off', adoptedByOthers: 0 },
+  ])('makes one refresh call when three tabs meet the access expiry together, $sharing', ({ sharing, query, adoptedByOthers }) =>
+    scenario(`three tabs at access expiry ${sharing}`, async (context) => {
+      const tabs = await loggedInTabs(context, query);
+      context.api.advanceClock(ACCESS_MS);
+      const seen = seenFrom(context.api);
+      const events = await eventsFrom(tabs);
+      const refreshGate = context.api.gate(REFRESH_ROUTE);
+
+      for (const tab of tabs) await tab.startBurst();
+      await waitingForOneRefresh(context, seen, refreshGate);
+      refreshGate.open();
+
+      expect(await Promise.all(tabs.map((tab) => tab.burstResult()))).toEqual(Array.from(tabs, () => '10 of 10 succeeded'));
+      expect(seen()).toEqual({
+        refreshCalls: 1,
+        refreshesRejected: 0,
+        refreshReuse: 0,
+        unauthorized: 30,
+        requests: { [REFRESH_ROUTE]: 1, 'GET /api/v1/tasks/': 60 },
+      });
+      const started = await events('refresh-started');
+      expect([...started].sort()).toEqual([0, 0, 1]);
+      expect(await events('refresh-adopted')).toEqual(started.map((count) => (count === 1 ? 0 : adoptedByOthers)));
+    }),
+  );
+
+  it('returns every tab to the login form when the refresh token expires in one', () =>
+    scenario('refresh expiry in one tab', async (context) => {
+      const tabs = await loggedInTabs(context);
+      context.api.advanceClock(REFRESH_MS);
+      const seen = seenFrom(context.api);
+      const events = await eventsFrom(tabs);
+
+      await tabs[1]!.addTask('Too late');
+      await Promise.all(tabs.map((tab) => tab.loginForm()));
+
+      expect(seen()).toMatchObject({ refreshCalls: 1, refreshesRejected: 1, refreshReuse: 0 });
+      expect(seen().requests['POST /api/v1/tasks/']).toBe(1);
+      expect(await events('session-expired')).toEqual([1, 1, 1]);
+      expect(await tabs[1]!.event('session-expired')).toContain('token_expired');
+      expect(await tabs[0]!.event('session-expired')).toContain('ended in another tab');
+    }));
+
+  // Tabs wait for the lock while the refresh they wait on is rejected: none may report the end
+  // twice, and none may send the dead refresh token again when the lock comes before the message.
+  it('returns every tab to the login form when three tabs meet an expired session together, with one refresh call', () =>
+    scenario('three tabs at refresh expiry', async (context) => {
+      const tabs = await loggedInTabs(context);
+      context.api.advanceClock(REFRESH_MS);
+      const seen = seenFrom(context.api);
+      const events = await eventsFrom(tabs);
+      const refreshGate = context.api.gate(REFRESH_ROUTE);
+
+      for (const tab of tabs) await tab.startBurst();
+      await waitingForOneRefresh(context, seen, refreshGate);
+      refreshGate.open();
+
+      await Promise.all(tabs.map((tab) => tab.loginForm()));
+      expect(await Promise.all(tabs.map((tab) => tab.burstResult()))).toEqual(Array.from(tabs, () => '0 of 10 succeeded'));
+      expect(seen()).toEqual({
+        refreshCalls: 1,
+        refreshesRejected: 1,
+        refreshReuse: 0,
+        unauthorized: 31,
+        requests: { [REFRESH_ROUTE]: 1, 'GET /api/v1/tasks/': 30 },
+      });
+      expect(await events('session-expired')).toEqual([1, 1, 1]);
+    }));
+
+  // The refresh in flight is rejected after the logout, and another tab waits for the lock: the
+  // logout is the one end every tab reports.
+  it('ends the session once in every tab when the user logs out in one while another refreshes', () =>
+    scenario('log out during a refresh', async (context) => {
+      const tabs = await loggedInTabs(context);
+      const [first, second, third] = tabs as [TaskPage, TaskPage, TaskPage];
+      context.api.advanceClock(ACCESS_MS);
+      const seen = seenFrom(context.api);
+      const events = await eventsFrom(tabs);
+      const refreshGate = context.api.gate(REFRESH_ROUTE);
+
+      await first.startBurst();
+      await second.startBurst();
+      await waitingForOneRefresh(context, seen, refreshGate, 2);
+      await third.logOut();
+      await Promise.all(tabs.map((tab) => tab.loginForm()));
+      refreshGate.open();
+
+      expect([await first.burstResult(), await second.burstResult()]).toEqual(['0 of 10 succeeded', '0 of 10 succeeded']);
+      // The refresh that was already at the server presented a token the logout had blacklisted.
+      expect(seen()).toMatchObject({ refreshCalls: 1, refreshReuse: 0 });
+      expect(await events('session-expired')).toEqual([1, 1, 1]);
+    }));
+
+  it('returns every tab to the login form when the user logs out in one', () =>
+    scenario('log out in one tab', async (context) => {
+      const tabs = await loggedInTabs(context);
+      const seen = seenFrom(context.api);
+      const events = await eventsFrom(tabs);
+
+      await tabs[2]!.logOut();
+      await Promise.all(tabs.map((tab) => tab.loginForm()));
+
+      expect(seen()).toEqual({
+        refreshCalls: 0,
+        refreshesRejected: 0,
+        refreshReuse: 0,
+        unauthorized: 0,
+        requests: { 'POST /api/v1/users/logout/': 1 },
+      });
+      expect(await events('session-expired')).toEqual([1, 1, 1]);
+      expect(await tabs[0]!.event('session-expired')).toContain('ended in another tab');
+    }));
+});
