@@ -13,6 +13,20 @@ export const ERR_BODY_NOT_REPLAYABLE = 'ERR_BODY_NOT_REPLAYABLE';
  * query string, where credentials travel, so logging a serialised error leaks none.
  */
 class CredentialSafeError<T, D> extends AxiosError<T, D> {
+  /** Takes what both errors are made of: the request that waited, and the refresh failure as `cause`. */
+  constructor(
+    name: string,
+    message: string,
+    code: string,
+    cause: unknown,
+    config?: InternalAxiosRequestConfig<D>,
+    response?: AxiosResponse<T, D>,
+  ) {
+    super(message, code, config, response?.request, response);
+    this.name = name;
+    (this as { cause?: unknown }).cause = cause;
+  }
+
   /**
    * A plain object for logging: what `AxiosError` gives, with the request reduced to its method,
    * `baseURL` and `url` without the query string.
@@ -53,14 +67,13 @@ export class SessionExpiredError<T = unknown, D = unknown> extends CredentialSaf
     response?: AxiosResponse<T, D>,
   ) {
     super(
+      'SessionExpiredError',
       'Session expired: the server rejected the credentials refresh',
       ERR_SESSION_EXPIRED,
+      cause,
       config,
-      response?.request,
       response,
     );
-    this.name = 'SessionExpiredError';
-    (this as { cause?: unknown }).cause = cause;
   }
 }
 
@@ -85,14 +98,13 @@ export class RefreshFailedError<T = unknown, D = unknown> extends CredentialSafe
     response?: AxiosResponse<T, D>,
   ) {
     super(
+      'RefreshFailedError',
       `Could not refresh credentials: ${describeCause(cause)}`,
       ERR_REFRESH_FAILED,
+      cause,
       config,
-      response?.request,
       response,
     );
-    this.name = 'RefreshFailedError';
-    (this as { cause?: unknown }).cause = cause;
   }
 }
 

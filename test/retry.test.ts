@@ -5,7 +5,7 @@ import { createRefreshInterceptor, isSessionExpiredError } from '../src/index.js
 import { rejection } from './helpers/rejection.js';
 import { startAuthServer } from './helpers/auth-server.js';
 import type { AuthServer } from './helpers/auth-server.js';
-import { bearerApp, bearerRefresh, cookieApp, defaultsApp } from './helpers/clients.js';
+import { bearerApp, bearerRefresh, cookieApp, defaultsApp, defaultsRefresh } from './helpers/clients.js';
 import { turns } from './helpers/gate.js';
 
 let server: AuthServer;
@@ -163,14 +163,7 @@ describe('credentials on retry', () => {
 
   it('carries a token that refresh wrote into the instance defaults, not the stale copy in the failed config', async () => {
     const api = defaultsApp(server);
-    let refresh = server.refresh;
-    createRefreshInterceptor(api, {
-      refresh: async ({ client }) => {
-        const { data } = await client.post<{ access: string; refresh: string }>('/refresh', { refresh });
-        refresh = data.refresh;
-        api.defaults.headers.common.Authorization = `Bearer ${data.access}`;
-      },
-    });
+    createRefreshInterceptor(api, { refresh: defaultsRefresh(server, api) });
     server.expireAccess();
 
     const responses = await Promise.all([api.get('/api/a'), api.get('/api/b', { headers: { 'X-Trace': 'kept' } })]);
@@ -182,14 +175,7 @@ describe('credentials on retry', () => {
 
   it('updates defaults-based credentials of requests held during the refresh', async () => {
     const api = defaultsApp(server);
-    let refresh = server.refresh;
-    createRefreshInterceptor(api, {
-      refresh: async ({ client }) => {
-        const { data } = await client.post<{ access: string; refresh: string }>('/refresh', { refresh });
-        refresh = data.refresh;
-        api.defaults.headers.common.Authorization = `Bearer ${data.access}`;
-      },
-    });
+    createRefreshInterceptor(api, { refresh: defaultsRefresh(server, api) });
     server.expireAccess();
     const refreshGate = server.hold('/refresh');
 

@@ -33,6 +33,19 @@ export function defaultsApp(server: AuthServer): AxiosInstance {
   return api;
 }
 
+/** Obtains new tokens and writes the access token into the instance defaults. */
+export function defaultsRefresh(
+  server: AuthServer,
+  api: AxiosInstance,
+): (context: { client: AxiosInstance }) => Promise<void> {
+  let refresh = server.refresh;
+  return async ({ client }) => {
+    const { data } = await client.post<{ access: string; refresh: string }>('/refresh', { refresh });
+    refresh = data.refresh;
+    api.defaults.headers.common.Authorization = `Bearer ${data.access}`;
+  };
+}
+
 function storeCookies(jar: Map<string, string>, response: AxiosResponse | undefined): void {
   const header: unknown = response?.headers['set-cookie'];
   if (!Array.isArray(header)) return;
