@@ -38,6 +38,7 @@ afterAll(async () => {
 const usage = `
 import axios from 'axios';
 import { createRefreshInterceptor, isSessionExpiredError } from 'axios-refresh-interceptor';
+import { createTabSession } from 'axios-refresh-interceptor/tabs';
 import type { RefreshContext } from 'axios-refresh-interceptor';
 
 const api = axios.create({ baseURL: '/api/v1/' });
@@ -47,6 +48,7 @@ const handle = createRefreshInterceptor(api, {
 void api.get('/public', { skipAuthRefresh: true });
 const expired: boolean = isSessionExpiredError(new Error('x'));
 handle.eject();
+createRefreshInterceptor(axios.create(), { session: createTabSession({ refresh: () => undefined }) });
 export { expired };
 `;
 
@@ -55,18 +57,20 @@ describe('the packed package', () => {
     await writeFile(
       join(project, 'esm.mjs'),
       "import { createRefreshInterceptor, isSessionExpiredError } from 'axios-refresh-interceptor';\n" +
-        'console.log(typeof createRefreshInterceptor, typeof isSessionExpiredError);\n',
+        "import { createTabSession } from 'axios-refresh-interceptor/tabs';\n" +
+        'console.log(typeof createRefreshInterceptor, typeof isSessionExpiredError, typeof createTabSession);\n',
     );
-    expect(await sh('node', ['esm.mjs'], project)).toBe('function function\n');
+    expect(await sh('node', ['esm.mjs'], project)).toBe('function function function\n');
   });
 
   it('loads with CommonJS require', async () => {
     await writeFile(
       join(project, 'cjs.cjs'),
       "const { createRefreshInterceptor, SessionExpiredError } = require('axios-refresh-interceptor');\n" +
-        'console.log(typeof createRefreshInterceptor, typeof SessionExpiredError);\n',
+        "const { createTabSession } = require('axios-refresh-interceptor/tabs');\n" +
+        'console.log(typeof createRefreshInterceptor, typeof SessionExpiredError, typeof createTabSession);\n',
     );
-    expect(await sh('node', ['cjs.cjs'], project)).toBe('function function\n');
+    expect(await sh('node', ['cjs.cjs'], project)).toBe('function function function\n');
   });
 
   async function typecheck(file: string, source: string, moduleResolution: string, module: string): Promise<string> {
