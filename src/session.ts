@@ -94,7 +94,16 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
   const timeout = options.refreshTimeout ?? defaults.refreshTimeout;
   const { expiresAt } = options;
   const margin = options.refreshMargin ?? defaults.refreshMargin;
-  const listeners = new Set<SessionListener>();
+  // Held weakly: an instance that shares a long-lived session and is dropped without `eject`
+  // must still be collected, and must not cost every later refresh a look at its headers.
+  const listeners = new Set<{ deref(): SessionListener | undefined }>();
+  const each = (visit: (listener: SessionListener) => void): void => {
+    for (const ref of listeners) {
+      const listener = ref.deref();
+      if (listener) visit(listener);
+      else listeners.delete(ref);
+    }
+  };
   let epoch = 0;
   let lastSuccess = 0;
   let expired: { epoch: number; failure: RefreshFailure } | undefined;
@@ -104,7 +113,9 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     epoch += 1;
     lastSuccess = epoch;
     expired = undefined;
-    for (const listener of listeners) listener.succeeded(epoch);
+    each((listener) => {
+      listener.succeeded(epoch);
+    });
   }
 
   function ended(failure: RefreshFailure, trigger?: RefreshTrigger): void {
@@ -125,7 +136,9 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let abandon: (failure: RefreshFailure) => void = noop;
-    for (const listener of listeners) listener.started();
+    each((listener) => {
+      listener.started();
+    });
 
     const outcome = new Promise<void>((resolve, reject) => {
       abandon = (failure) => {
@@ -197,13 +210,16 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
       return expiring() ? start(trigger) : Promise.resolve();
     },
     subscribe(listener) {
-      listeners.add(listener);
+      const ref = typeof WeakRef === 'function' ? new WeakRef(listener) : { deref: () => listener };
+      listeners.add(ref);
       return () => {
-        listeners.delete(listener);
+        listeners.delete(ref);
       };
     },
     adopt(apply) {
-      for (const listener of listeners) listener.started();
+      each((listener) => {
+      listener.started();
+    });
       apply?.();
       renewed();
     },

@@ -1,0 +1,88 @@
+import axios from 'axios';
+import type { AxiosAdapter, AxiosInstance } from 'axios';
+import { respond } from '../../helpers/memory-adapter.js';
+
+/**
+ * Shared by the leak scripts, which run in a child `node --expose-gc` (see ../leaks.test.ts)
+ * and print one JSON line for the test to check.
+ */
+
+const { gc } = globalThis;
+
+/** Collects garbage until nothing more goes, letting finalizers and WeakRefs catch up between. */
+export async function collect(): Promise<void> {
+  if (!gc) throw new Error('run with node --expose-gc');
+  for (let i = 0; i < 6; i += 1) {
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+  }
+}
+
+export async function heapAfterCollect(): Promise<number> {
+  await collect();
+  return process.memoryUsage().heapUsed;
+}
+
+export function alive(refs: ReadonlyArray<WeakRef<object>>): number {
+  return refs.filter((ref) => ref.deref() !== undefined).length;
+}
+
+/** Timers keeping the process alive: left behind, they keep what they close over too. */
+export function activeTimers(): number {
+  return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+}
+
+export function report(result: object): void {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/**
+ * An auth server in memory that answers at once, without sockets or timers: `/refresh` issues a
+ * new access token, anything else is 200 with the current one and 401 without.
+ */
+export interface InstantServer {
+  readonly adapter: AxiosAdapter;
+  readonly refreshes: number;
+  expire(): void;
+}
+
+export function instantServer(): InstantServer {
+  let access = 'access-0';
+  let refreshes = 0;
+  return {
+    adapter: (config) => {
+      if (config.url === '/refresh') {
+        refreshes += 1;
+        access = `access-${refreshes}`;
+        return respond(config, 200, { access });
+      }
+      return respond(config, config.headers.get('Authorization') === `Bearer ${access}` ? 200 : 401, {});
+    },
+    get refreshes() {
+      return refreshes;
+    },
+    expire() {
+      access = 'expired';
+    },
+  };
+}
+
+/** An app instance with its bearer token in memory, and the `refresh` that renews it. */
+export function bearerInstance(server: InstantServer): {
+  api: AxiosInstance;
+  refresh: (context: { client: AxiosInstance }) => Promise<void>;
+} {
+  const store = { token: 'access-0' };
+  const api = axios.create({ adapter: server.adapter });
+  api.interceptors.request.use((config) => {
+    config.headers.set('Authorization', `Bearer ${store.token}`);
+    return config;
+  });
+  return {
+    api,
+    refresh: async ({ client }) => {
+      const { data } = await client.post<{ access: string }>('/refresh');
+      store.token = data.access;
+    },
+  };
+}

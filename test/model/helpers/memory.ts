@@ -1,0 +1,225 @@
+import { AxiosError, CanceledError } from 'axios';
+import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { vi } from 'vitest';
+import { respond } from '../../helpers/memory-adapter.js';
+import { flush } from './flush.js';
+import { Log, ModelServer } from './model-server.js';
+import type { Answer } from './model-server.js';
+import type { SchedulePlan } from './schedule.js';
+import { World, requestId } from './world.js';
+import type { OutcomeKind } from './world.js';
+
+interface Pending {
+  readonly due: number;
+  readonly seq: number;
+  deliver(): void;
+}
+
+interface CancelSource {
+  reason?: unknown;
+  subscribe?: (listener: (reason: unknown) => void) => void;
+  unsubscribe?: (listener: (reason: unknown) => void) => void;
+}
+
+function bearer(config: InternalAxiosRequestConfig): string | undefined {
+  const header = config.headers.get('Authorization');
+  return typeof header === 'string' ? header.replace(/^Bearer /, '') : undefined;
+}
+
+function presentedToken(data: unknown): string | undefined {
+  if (typeof data !== 'string') return undefined;
+  return (JSON.parse(data) as { refresh?: string }).refresh;
+}
+
+/**
+ * The model server behind an axios adapter, with answers the driver delivers one at a time at
+ * their (fake) time. Honours AbortSignal and CancelToken the way axios's own adapters do.
+ */
+export class MemoryTransport {
+  private readonly pending = new Set<Pending>();
+  private seq = 0;
+
+  constructor(private readonly server: ModelServer) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** The answer due first (ties in arrival order). */
+  next(): Pending | undefined {
+    let first: Pending | undefined;
+    for (const entry of this.pending) {
+      if (!first || entry.due < first.due || (entry.due === first.due && entry.seq < first.seq)) first = entry;
+    }
+    return first;
+  }
+
+  deliver(entry: Pending): void {
+    this.pending.delete(entry);
+    entry.deliver();
+  }
+
+  readonly adapter: AxiosAdapter = (config) =>
+    new Promise<AxiosResponse>((resolve, reject) => {
+      const { signal } = config;
+      const token = config.cancelToken as CancelSource | undefined;
+      let entry: Pending | undefined;
+      let onCancelled = (): void => {};
+      const cleanup = (): void => {
+        signal?.removeEventListener?.('abort', onAbort);
+        token?.unsubscribe?.(onCancel);
+        if (entry) this.pending.delete(entry);
+      };
+      const cancel = (reason: unknown): void => {
+        cleanup();
+        onCancelled();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a CancelToken's reason is the CanceledError
+        reject(reason);
+      };
+      const onAbort = (): void => {
+        cancel(new CanceledError(undefined, config));
+      };
+      const onCancel = (reason: unknown): void => {
+        cancel(reason ?? new CanceledError(undefined, config));
+      };
+      if (signal?.aborted) {
+        onAbort();
+        return;
+      }
+      const answer = (result: Answer): void => {
+        cleanup();
+        respond(config, result.status, result.data).then(resolve, reject);
+      };
+      const id = requestId(config.url);
+      let due: number | undefined;
+      let deliver: () => void;
+      if (config.url === '/refresh') {
+        const call = this.server.arriveRefresh();
+        const presented = presentedToken(config.data);
+        onCancelled = () => {
+          this.server.abandonRefresh(call);
+        };
+        due = call.plan.outcome === 'hang' ? undefined : Date.now() + call.plan.latency;
+        deliver = () => {
+          const result = this.server.answerRefresh(call, presented);
+          if (result !== 'drop') {
+            answer(result);
+            return;
+          }
+          cleanup();
+          reject(new AxiosError('socket hang up', 'ECONNRESET', config, {}));
+        };
+      } else if (id !== undefined) {
+        due = Date.now() + this.server.arrive(id);
+        deliver = () => {
+          answer(this.server.answer(id, bearer(config)));
+        };
+      } else {
+        reject(new Error(`no route for ${String(config.url)}`));
+        return;
+      }
+      signal?.addEventListener?.('abort', onAbort);
+      token?.subscribe?.(onCancel);
+      if (due !== undefined) {
+        entry = { due, seq: this.seq++, deliver };
+        this.pending.add(entry);
+      }
+    });
+}
+
+export interface RunReport {
+  violations: string[];
+  trace: string[];
+  kinds: Record<OutcomeKind, number>;
+  refreshCalls: number;
+  steps: number;
+}
+
+export interface Scheduled {
+  readonly at: number;
+  run(world: World): void;
+}
+
+/** The schedule's own events (not the server's answers), in the order they happen. */
+export function scheduledEvents(schedule: SchedulePlan): Scheduled[] {
+  const events: Scheduled[] = [];
+  for (const at of schedule.expiries) events.push({ at, run: (world) => { world.expire(); } });
+  schedule.requests.forEach((plan, id) => {
+    events.push({ at: plan.at, run: (world) => { world.start(id); } });
+    if (plan.abortAfter !== undefined) {
+      events.push({ at: plan.at + plan.abortAfter, run: (world) => { world.abort(id); } });
+    }
+  });
+  const { eject } = schedule;
+  if (eject) events.push({ at: eject.at, run: (world) => { world.eject(eject.which); } });
+  // Stable: at one moment, expiries, then starts and aborts in request order, then the eject.
+  return events.sort((x, y) => x.at - y.at);
+}
+
+const MAX_STEPS = 20_000;
+const FAKED = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'] as const;
+
+/**
+ * Runs a schedule against the in-memory server on fake time. Every event (a schedule event or
+ * a server answer) is its own step, followed by a real macrotask so that its consequences play
+ * out before the next one, as they would between two I/O callbacks.
+ */
+export async function runInMemory(schedule: SchedulePlan): Promise<RunReport> {
+  vi.useFakeTimers({ now: 0, toFake: [...FAKED] });
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const log = new Log(() => Date.now());
+    const server = new ModelServer(schedule, log);
+    const transport = new MemoryTransport(server);
+    const world = new World(schedule, server, log, { transport: transport.adapter, exact: true });
+    const events = scheduledEvents(schedule);
+    let next = 0;
+    let steps = 0;
+    for (; steps < MAX_STEPS; steps += 1) {
+      const event = events[next];
+      const answer = transport.next();
+      const due = Math.min(event?.at ?? Infinity, answer?.due ?? Infinity);
+      if (due === Infinity) {
+        // Only the library's own timers are left (a refresh that never answers).
+        if (vi.getTimerCount() === 0) break;
+        await vi.advanceTimersToNextTimerAsync();
+      } else if (due > Date.now()) {
+        // Fires the library's timers up to then, each in its own macrotask.
+        await vi.advanceTimersByTimeAsync(due - Date.now());
+      } else if (event && event.at === due) {
+        next += 1;
+        event.run(world);
+      } else if (answer) {
+        transport.deliver(answer);
+      }
+      await flush();
+      world.checkTimers(vi.getTimerCount());
+    }
+    if (steps === MAX_STEPS) log.violation(`still busy after ${MAX_STEPS} steps`);
+    if (transport.size > 0) log.violation(`${transport.size} answer(s) never delivered`);
+    // A second macrotask, so that a rejection nobody handled has been reported.
+    await flush();
+    const kinds = world.finish();
+    for (const reason of unhandled) {
+      log.violation(`unhandled rejection: ${reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)}`);
+    }
+    return { violations: log.violations, trace: log.trace, kinds, refreshCalls: server.refreshCalls, steps };
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    vi.useRealTimers();
+  }
+}
+
+/** The error a property throws for a run that broke an invariant: what broke, then what happened. */
+export function violationError(report: Pick<RunReport, 'violations' | 'trace'>, traceLines = 300): Error {
+  const trace = report.trace.length > traceLines
+    ? [...report.trace.slice(0, traceLines), `... ${report.trace.length - traceLines} more events`]
+    : report.trace;
+  return new Error(
+    [`${report.violations.length} invariant violation(s):`, ...report.violations.map((v) => `  - ${v}`), 'what happened:', ...trace.map((t) => `  ${t}`)].join('\n'),
+  );
+}

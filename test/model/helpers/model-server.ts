@@ -1,0 +1,154 @@
+import { refreshPlan } from './schedule.js';
+import type { RefreshPlan, SchedulePlan } from './schedule.js';
+
+/** What went wrong in one run, and what happened, for the failure message. */
+export class Log {
+  readonly violations: string[] = [];
+  readonly trace: string[] = [];
+
+  constructor(private readonly now: () => number) {}
+
+  event(what: string): void {
+    this.trace.push(`${this.now()} ms: ${what}`);
+  }
+
+  violation(what: string): void {
+    this.violations.push(what);
+    this.event(`VIOLATION ${what}`);
+  }
+}
+
+export interface Answer {
+  status: number;
+  data: unknown;
+}
+
+/** How a refresh call ends on the server: an answer, or the connection dropped. */
+export type RefreshAnswer = Answer | 'drop';
+
+export interface RefreshCall {
+  /** 1 for the first refresh call the server sees. */
+  readonly call: number;
+  readonly plan: RefreshPlan;
+}
+
+/**
+ * The auth server of the model, with no I/O: short-lived access tokens, rotating single-use
+ * refresh tokens, and a record of everything that the invariants are about. A request is
+ * judged when it is answered (so a token can expire while a request is on the wire), and a
+ * request aborted before its answer is never processed (so an abandoned refresh rotates nothing).
+ */
+export class ModelServer {
+  /** Expiry events so far. */
+  expiries = 0;
+  /** Refresh calls that issued new tokens. */
+  rotations = 0;
+  /** Refresh calls answered with a 4xx. */
+  rejected = 0;
+  /** Refresh calls that presented a refresh token already used once. */
+  reuses = 0;
+  refreshCalls = 0;
+  refreshesInFlight = 0;
+  maxRefreshesInFlight = 0;
+  /** Every refresh token the server issued, oldest first. */
+  readonly issued: string[] = ['refresh-0'];
+  private access = 'access-0';
+  private refresh = 'refresh-0';
+  private readonly used = new Set<string>();
+  /** Per request id: how often it arrived, and the status of each answered attempt. */
+  private readonly arrivals = new Map<number, number>();
+  private readonly statuses = new Map<number, number[]>();
+
+  /**
+   * `exact` when client and server share one clock: over real sockets a new refresh may arrive
+   * before the server has seen the client close the one it abandoned, so the server's count of
+   * open refresh calls is only checked in memory (the client checks its own side either way).
+   */
+  constructor(
+    private readonly schedule: SchedulePlan,
+    private readonly log: Log,
+    private readonly exact = true,
+  ) {}
+
+  static readonly initialTokens = { access: 'access-0', refresh: 'refresh-0' } as const;
+
+  get accessValid(): boolean {
+    return this.access.startsWith('access-');
+  }
+
+  arrivalsOf(id: number): number {
+    return this.arrivals.get(id) ?? 0;
+  }
+
+  expire(): void {
+    this.expiries += 1;
+    this.access = `expired-${this.expiries}`;
+    this.log.event('server: the access token expires');
+  }
+
+  /** A request arrives; returns how long the server takes to answer it. */
+  arrive(id: number): number {
+    const plan = this.schedule.requests[id];
+    if (!plan) throw new Error(`no request r${id} in the schedule`);
+    const n = this.arrivalsOf(id) + 1;
+    this.arrivals.set(id, n);
+    this.log.event(`server: r${id} arrives (attempt ${n})`);
+    if (n > 2) this.log.violation(`r${id} reached the server ${n} times: a request is retried at most once`);
+    const first = this.statuses.get(id)?.[0];
+    if (n === 2 && first !== 401) {
+      this.log.violation(`r${id} was sent again although its first attempt was answered ${first ?? 'never'}, not 401`);
+    }
+    return n === 1 ? plan.latency : plan.retryLatency;
+  }
+
+  answer(id: number, token: string | undefined): Answer {
+    const status = token === this.access ? 200 : 401;
+    const statuses = this.statuses.get(id) ?? [];
+    statuses.push(status);
+    this.statuses.set(id, statuses);
+    this.log.event(`server: r${id} answered ${status} (token ${token ?? 'none'})`);
+    return { status, data: { id, token } };
+  }
+
+  arriveRefresh(): RefreshCall {
+    this.refreshCalls += 1;
+    this.refreshesInFlight += 1;
+    this.maxRefreshesInFlight = Math.max(this.maxRefreshesInFlight, this.refreshesInFlight);
+    const call = { call: this.refreshCalls, plan: refreshPlan(this.schedule, this.refreshCalls - 1) };
+    this.log.event(`server: refresh #${call.call} arrives (will be ${call.plan.outcome})`);
+    if (this.exact && this.refreshesInFlight > 1) {
+      this.log.violation(`refresh #${call.call} arrived while ${this.refreshesInFlight - 1} other refresh call(s) were in flight`);
+    }
+    if (this.accessValid) {
+      this.log.violation(`refresh #${call.call} was made while the access token ${this.access} was still valid: no expiry called for it`);
+    }
+    return call;
+  }
+
+  /** The client gave up on a refresh call before it was answered. */
+  abandonRefresh({ call }: RefreshCall): void {
+    this.refreshesInFlight -= 1;
+    this.log.event(`server: refresh #${call} abandoned by the client`);
+  }
+
+  answerRefresh({ call, plan }: RefreshCall, presented: string | undefined): RefreshAnswer {
+    this.refreshesInFlight -= 1;
+    this.log.event(`server: refresh #${call} answered ${plan.outcome} (presented ${presented ?? 'nothing'})`);
+    if (plan.outcome === 'drop') return 'drop';
+    if (plan.outcome === '500') return { status: 500, data: { detail: 'server error' } };
+    if (plan.outcome === 'ok' && presented !== undefined && this.used.has(presented)) {
+      this.reuses += 1;
+      this.log.violation(`refresh #${call} presented ${presented}, a refresh token that was already rotated`);
+    }
+    if (plan.outcome !== 'ok' || presented !== this.refresh) {
+      this.rejected += 1;
+      return { status: 401, data: { detail: 'refresh token invalid' } };
+    }
+    this.used.add(this.refresh);
+    this.rotations += 1;
+    this.access = `access-${this.rotations}`;
+    this.refresh = `refresh-${this.rotations}`;
+    this.issued.push(this.refresh);
+    return { status: 200, data: { access: this.access, refresh: this.refresh } };
+  }
+}

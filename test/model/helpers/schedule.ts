@@ -1,0 +1,157 @@
+import fc from 'fast-check';
+
+/** How the auth server answers one refresh call. */
+export type RefreshOutcome = 'ok' | '401' | '500' | 'drop' | 'hang';
+
+/** Which of the two instances a request goes through (`b` only with a shared session). */
+export type Which = 'a' | 'b';
+
+export interface RequestPlan {
+  /** When the app starts the request, in ms from the start of the schedule. */
+  readonly at: number;
+  /** How long the server takes to answer the first attempt, and the retry. */
+  readonly latency: number;
+  readonly retryLatency: number;
+  readonly on: Which;
+  /** When the app aborts it, in ms from `at`; `undefined` when it never does. */
+  readonly abortAfter: number | undefined;
+  readonly abortVia: 'signal' | 'cancelToken';
+}
+
+export interface RefreshPlan {
+  readonly outcome: RefreshOutcome;
+  /** How long the server takes to answer (ignored for `hang`). */
+  readonly latency: number;
+}
+
+/** What the app and the servers do, and when: one run of the model. */
+export interface SchedulePlan {
+  /** Two instances sharing one session, or a single instance with its own. */
+  readonly shared: boolean;
+  readonly refreshTimeout: number;
+  /** Moments at which the server stops accepting the access token it issued last. */
+  readonly expiries: readonly number[];
+  /** The answer to the n-th refresh call; calls past the end of the list succeed after 1 ms. */
+  readonly refreshes: readonly RefreshPlan[];
+  readonly eject: { readonly at: number; readonly which: Which } | undefined;
+  readonly requests: readonly RequestPlan[];
+}
+
+export const DEFAULT_REFRESH: RefreshPlan = { outcome: 'ok', latency: 1 };
+
+export function refreshPlan(schedule: SchedulePlan, call: number): RefreshPlan {
+  return schedule.refreshes[call] ?? DEFAULT_REFRESH;
+}
+
+function describeRequest(plan: RequestPlan, id: number, shared: boolean): string {
+  const on = shared ? ` on ${plan.on}` : '';
+  const abort = plan.abortAfter === undefined ? '' : `, aborted (${plan.abortVia}) at ${plan.at + plan.abortAfter} ms`;
+  return `  r${id}${on} at ${plan.at} ms, answered after ${plan.latency} ms (retry ${plan.retryLatency} ms)${abort}`;
+}
+
+/** Reads like the story it tells; fast-check prints it for a failing (shrunk) schedule. */
+export function describeSchedule(schedule: SchedulePlan): string {
+  const eject = schedule.eject === undefined
+    ? 'no eject'
+    : `eject ${schedule.shared ? `instance ${schedule.eject.which}` : 'the instance'} at ${schedule.eject.at} ms`;
+  const refreshes = schedule.refreshes.map(
+    (plan, i) => `#${i + 1} ${plan.outcome}${plan.outcome === 'hang' ? '' : ` after ${plan.latency} ms`}`,
+  );
+  return [
+    `${schedule.shared ? 'two instances sharing one session' : 'one instance'}, refreshTimeout ${schedule.refreshTimeout} ms, ${eject}`,
+    `access token expires at: ${schedule.expiries.length === 0 ? 'never' : schedule.expiries.map((t) => `${t} ms`).join(', ')}`,
+    `refresh calls: ${[...refreshes, `then ok after ${DEFAULT_REFRESH.latency} ms`].join(', ')}`,
+    `${schedule.requests.length} requests:`,
+    ...schedule.requests.map((plan, id) => describeRequest(plan, id, schedule.shared)),
+  ].join('\n');
+}
+
+function withDescription(generated: SchedulePlan): SchedulePlan {
+  const schedule = { ...generated };
+  return Object.defineProperty(schedule, 'toString', {
+    value: () => `\n${describeSchedule(schedule)}\n`,
+    enumerable: false,
+  });
+}
+
+/** Ranges of the random times, in ms: a memory run uses fake time, a loopback run real time. */
+export interface TimeScale {
+  readonly horizon: number;
+  readonly latency: number;
+  readonly abortAfter: number;
+  readonly refreshLatency: number;
+  readonly refreshTimeout: { readonly min: number; readonly max: number };
+  readonly maxRequests: number;
+}
+
+export const MEMORY_SCALE: TimeScale = {
+  horizon: 100,
+  latency: 30,
+  abortAfter: 60,
+  refreshLatency: 40,
+  // Below the refresh latencies now and then, so that slow refreshes time out too.
+  refreshTimeout: { min: 5, max: 100 },
+  maxRequests: 200,
+};
+
+/**
+ * Real time: refreshes answer well within `refreshTimeout`, so only `hang` times out (a refresh
+ * answered just as the client gives up would rotate a token the client never gets).
+ */
+export const LOOPBACK_SCALE: TimeScale = {
+  horizon: 60,
+  latency: 15,
+  abortAfter: 40,
+  refreshLatency: 20,
+  refreshTimeout: { min: 150, max: 250 },
+  maxRequests: 200,
+};
+
+function requestArbitrary(scale: TimeScale, shared: boolean): fc.Arbitrary<RequestPlan> {
+  return fc.record({
+    at: fc.integer({ min: 0, max: scale.horizon }),
+    latency: fc.integer({ min: 0, max: scale.latency }),
+    retryLatency: fc.integer({ min: 0, max: scale.latency }),
+    on: shared ? fc.constantFrom<Which>('a', 'b') : fc.constant<Which>('a'),
+    abortAfter: fc.oneof(
+      { arbitrary: fc.constant(undefined), weight: 9 },
+      { arbitrary: fc.integer({ min: 0, max: scale.abortAfter }), weight: 1 },
+    ),
+    abortVia: fc.constantFrom<RequestPlan['abortVia']>('signal', 'cancelToken'),
+  });
+}
+
+function refreshArbitrary(scale: TimeScale, outcomes: readonly RefreshOutcome[]): fc.Arbitrary<RefreshPlan> {
+  return fc.record({
+    outcome: fc.constantFrom(...outcomes),
+    latency: fc.integer({ min: 0, max: scale.refreshLatency }),
+  });
+}
+
+/** Schedules of 1 to `scale.maxRequests` requests with every kind of event the model knows. */
+export function scheduleArbitrary(
+  scale: TimeScale,
+  outcomes: readonly RefreshOutcome[] = ['ok', '401', '500', 'drop', 'hang'],
+): fc.Arbitrary<SchedulePlan> {
+  return fc.boolean().chain((shared) =>
+    fc
+      .record({
+        shared: fc.constant(shared),
+        refreshTimeout: fc.integer(scale.refreshTimeout),
+        expiries: fc.array(fc.integer({ min: 0, max: scale.horizon }), { maxLength: 4 }).map((times) => [...times].sort((x, y) => x - y)),
+        refreshes: fc.array(refreshArbitrary(scale, outcomes), { maxLength: 4 }),
+        eject: fc.oneof(
+          { arbitrary: fc.constant(undefined), weight: 7 },
+          {
+            arbitrary: fc.record({
+              at: fc.integer({ min: 0, max: scale.horizon + scale.latency }),
+              which: shared ? fc.constantFrom<Which>('a', 'b') : fc.constant<Which>('a'),
+            }),
+            weight: 3,
+          },
+        ),
+        requests: fc.array(requestArbitrary(scale, shared), { minLength: 1, maxLength: scale.maxRequests, size: 'max' }),
+      })
+      .map(withDescription),
+  );
+}
