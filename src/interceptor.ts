@@ -120,6 +120,12 @@ export function createRefreshInterceptor(
   let ejected = false;
   const bareClient = (): AxiosInstance => instance.create(instance.defaults);
 
+  // Records which credentials the request goes out with.
+  const stamp = (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig => {
+    setState(config, { epoch: session.epoch, retried: stateOf(config)?.retried === true });
+    return config;
+  };
+
   const hold = async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
     if (ejected) return config;
     let outcome;
@@ -129,16 +135,9 @@ export function createRefreshInterceptor(
       throw requestError(failure, config);
     }
     if (outcome === EJECTED) return config;
-    const state = stateOf(config);
-    headers.apply(config, state?.epoch ?? 0);
+    headers.apply(config, stateOf(config)?.epoch ?? 0);
     // It goes out now, with the credentials of the refresh it waited for.
-    setState(config, { epoch: session.epoch, retried: state?.retried === true });
-    return config;
-  };
-
-  const stamp = (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig => {
-    setState(config, { epoch: session.epoch, retried: stateOf(config)?.retried === true });
-    return config;
+    return stamp(config);
   };
 
   const recover = async (error: unknown): Promise<AxiosResponse> => {
