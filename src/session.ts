@@ -97,10 +97,10 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
   // Held weakly: an instance that shares a long-lived session and is dropped without `eject`
   // must still be collected, and must not cost every later refresh a look at its headers.
   const listeners = new Set<{ deref(): SessionListener | undefined }>();
-  const each = (visit: (listener: SessionListener) => void): void => {
+  const notify = (event: keyof SessionListener): void => {
     for (const ref of listeners) {
       const listener = ref.deref();
-      if (listener) visit(listener);
+      if (listener) listener[event](epoch);
       else listeners.delete(ref);
     }
   };
@@ -113,9 +113,7 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     epoch += 1;
     lastSuccess = epoch;
     expired = undefined;
-    each((listener) => {
-      listener.succeeded(epoch);
-    });
+    notify('succeeded');
   }
 
   function ended(failure: RefreshFailure, trigger?: RefreshTrigger): void {
@@ -136,9 +134,7 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let abandon: (failure: RefreshFailure) => void = noop;
-    each((listener) => {
-      listener.started();
-    });
+    notify('started');
 
     const outcome = new Promise<void>((resolve, reject) => {
       abandon = (failure) => {
@@ -217,9 +213,7 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
       };
     },
     adopt(apply) {
-      each((listener) => {
-      listener.started();
-    });
+      notify('started');
       apply?.();
       renewed();
     },
