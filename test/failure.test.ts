@@ -12,7 +12,7 @@ import type { RefreshContext, SessionExpiredError } from '../src/index.js';
 import { rejection } from './helpers/rejection.js';
 import { startAuthServer } from './helpers/auth-server.js';
 import type { AuthServer, RefreshMode } from './helpers/auth-server.js';
-import { bearerApp, bearerRefresh } from './helpers/clients.js';
+import { bearerApp, bearerRefresh, sessionApp } from './helpers/clients.js';
 import { memoryServer } from './helpers/memory-adapter.js';
 
 describe('against a real server', () => {
@@ -63,14 +63,7 @@ describe('against a real server', () => {
   });
 
   it('fails a late 401 sent before the session ended with SessionExpiredError, without another refresh', async () => {
-    const { api, store } = bearerApp(server);
-    let expired = 0;
-    createRefreshInterceptor(api, {
-      refresh: bearerRefresh(server, store),
-      onSessionExpired: () => {
-        expired += 1;
-      },
-    });
+    const { api, expired } = sessionApp(server);
     server.expireAccess();
     server.refreshMode = 'reject';
     const slowGate = server.hold('/api/slow');
@@ -81,40 +74,26 @@ describe('against a real server', () => {
     slowGate.open();
 
     expect(isSessionExpiredError(await slow)).toBe(true);
-    expect(expired).toBe(1);
+    expect(expired()).toBe(1);
     expect(server.refreshCalls()).toBe(1);
   });
 
   it('tries a new refresh for a request sent after the session ended', async () => {
-    const { api, store } = bearerApp(server);
-    let expired = 0;
-    createRefreshInterceptor(api, {
-      refresh: bearerRefresh(server, store),
-      onSessionExpired: () => {
-        expired += 1;
-      },
-    });
+    const { api, expired } = sessionApp(server);
     server.expireAccess();
     server.refreshMode = 'reject';
     await rejection(api.get('/api/one'));
     await rejection(api.get('/api/two'));
 
     expect(server.refreshCalls()).toBe(2);
-    expect(expired).toBe(2);
+    expect(expired()).toBe(2);
   });
 
   it.each<[RefreshMode, string]>([
     ['error', '5xx response'],
     ['drop', 'dropped connection'],
   ])('treats a refresh that fails by %s as transient (%s): no logout, and the next 401 refreshes afresh', async (mode) => {
-    const { api, store } = bearerApp(server);
-    let expired = 0;
-    createRefreshInterceptor(api, {
-      refresh: bearerRefresh(server, store),
-      onSessionExpired: () => {
-        expired += 1;
-      },
-    });
+    const { api, expired } = sessionApp(server);
     server.expireAccess();
     server.refreshMode = mode;
 
@@ -127,7 +106,7 @@ describe('against a real server', () => {
       expect(error.response?.status).toBe(401);
       expect(isAxiosError(error.cause)).toBe(true);
     }
-    expect(expired).toBe(0);
+    expect(expired()).toBe(0);
     expect(server.refreshCalls()).toBe(1);
 
     server.refreshMode = 'rotate';

@@ -5,7 +5,7 @@ import { createRefreshInterceptor, isSessionExpiredError } from '../src/index.js
 import { rejection } from './helpers/rejection.js';
 import { startAuthServer } from './helpers/auth-server.js';
 import type { AuthServer } from './helpers/auth-server.js';
-import { bearerApp, bearerRefresh, cookieApp, defaultsApp, defaultsRefresh } from './helpers/clients.js';
+import { bearerApp, bearerRefresh, cookieApp, defaultsApp, defaultsRefresh, sessionApp } from './helpers/clients.js';
 import { turns } from './helpers/gate.js';
 
 let server: AuthServer;
@@ -52,21 +52,14 @@ describe('transparent retry', () => {
   });
 
   it('sends the refresh through a bare client, so a 401 on the refresh ends the session instead of looping', async () => {
-    const { api, store } = bearerApp(server);
-    let expired = 0;
-    createRefreshInterceptor(api, {
-      refresh: bearerRefresh(server, store),
-      onSessionExpired: () => {
-        expired += 1;
-      },
-    });
+    const { api, expired } = sessionApp(server);
     server.expireAccess();
     server.refreshMode = 'reject';
 
     const error = await rejection(api.get('/api/me'));
 
     expect(isSessionExpiredError(error)).toBe(true);
-    expect(expired).toBe(1);
+    expect(expired()).toBe(1);
     expect(server.refreshCalls()).toBe(1);
     // The app's interceptor would have added a bearer token; the refresh carried none.
     expect(server.seen.find((r) => r.path === '/refresh')?.token).toBeUndefined();

@@ -1,5 +1,7 @@
 import axios, { isAxiosError } from 'axios';
 import type { AxiosAdapter, AxiosInstance, AxiosResponse } from 'axios';
+import { createRefreshInterceptor } from '../../src/index.js';
+import type { RefreshInterceptor } from '../../src/index.js';
 import type { AuthServer } from './auth-server.js';
 
 /** An app that keeps its bearer token in memory and sets it in a request interceptor. */
@@ -82,4 +84,21 @@ export function cookieApp(server: AuthServer): { api: AxiosInstance; jar: Map<st
 
 export function settleAll<T>(promises: Array<Promise<T>>): Promise<Array<PromiseSettledResult<T>>> {
   return Promise.allSettled(promises);
+}
+
+/** A bearer app with the interceptor attached, counting `onSessionExpired` calls. */
+export function sessionApp(server: AuthServer): {
+  api: AxiosInstance;
+  expired: () => number;
+  interceptor: RefreshInterceptor;
+} {
+  const { api, store } = bearerApp(server);
+  let expired = 0;
+  const interceptor = createRefreshInterceptor(api, {
+    refresh: bearerRefresh(server, store),
+    onSessionExpired: () => {
+      expired += 1;
+    },
+  });
+  return { api, expired: () => expired, interceptor };
 }

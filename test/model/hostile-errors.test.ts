@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError } from '../../src/index.js';
 import { startAuthServer } from '../helpers/auth-server.js';
 import type { AuthServer } from '../helpers/auth-server.js';
-import { bearerApp, bearerRefresh } from '../helpers/clients.js';
+import { sessionApp } from '../helpers/clients.js';
 import { gate } from '../helpers/gate.js';
 import { respond } from '../helpers/memory-adapter.js';
 import { flush } from './helpers/flush.js';
@@ -285,14 +285,7 @@ describe('against a real server', () => {
   });
 
   it('follows a redirect on the refresh and lets the final 401 end the session', async () => {
-    const { api, store } = bearerApp(server);
-    let expired = 0;
-    const interceptor = createRefreshInterceptor(api, {
-      refresh: bearerRefresh(server, store),
-      onSessionExpired: () => {
-        expired += 1;
-      },
-    });
+    const { api, expired, interceptor } = sessionApp(server);
     server.expireAccess();
     server.refreshMode = 'redirect';
 
@@ -301,7 +294,7 @@ describe('against a real server', () => {
     expect(isSessionExpiredError(error)).toBe(true);
     expect(((error as AxiosError).cause as AxiosError).response?.status).toBe(401);
     expect(server.count('/elsewhere')).toBe(1);
-    expect(expired).toBe(1);
+    expect(expired()).toBe(1);
     expect(interceptor.session.refreshing).toBe(false);
   });
 });
