@@ -1,12 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWebApp } from '../../demo/web/build.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { AuthApiStats, Gate } from '../../demo/server/index.js';
 import { seenFrom } from '../integration/helpers/stats.js';
-import { launchBrowser, withTabs } from './helpers/browser.js';
+import { useBuiltApp, withTabs } from './helpers/browser.js';
 import type { TabsScenario } from './helpers/browser.js';
 import { TaskPage } from './helpers/task-page.js';
 
@@ -17,22 +13,10 @@ const REFRESH_MS = 120_000;
 const LOCK = 'task-app';
 const REFRESH_ROUTE = 'POST /api/v1/users/refresh/';
 
-let browser: Browser;
-let staticDir: string;
-
-beforeAll(async () => {
-  staticDir = await mkdtemp(join(tmpdir(), 'task-app-'));
-  await buildWebApp(staticDir, { quiet: true });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser.close();
-  await rm(staticDir, { recursive: true, force: true });
-});
+const app = useBuiltApp();
 
 function scenario(name: string, body: (scenario: TabsScenario) => Promise<void>): Promise<void> {
-  return withTabs(browser, name, { accessTtlMs: ACCESS_MS, refreshTtlMs: REFRESH_MS, staticDir }, 3, async (context) => {
+  return withTabs(app.browser, name, { accessTtlMs: ACCESS_MS, refreshTtlMs: REFRESH_MS, staticDir: app.staticDir }, 3, async (context) => {
     await body(context);
     expect(context.pageErrors).toEqual([]);
   });

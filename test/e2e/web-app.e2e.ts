@@ -1,33 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWebApp } from '../../demo/web/build.js';
+import { describe, expect, it } from 'vitest';
 import { seenFrom } from '../integration/helpers/stats.js';
-import { launchBrowser, withApp } from './helpers/browser.js';
+import { useBuiltApp, withApp } from './helpers/browser.js';
 import type { Scenario } from './helpers/browser.js';
 import { TaskPage } from './helpers/task-page.js';
 
 const ACCESS_MS = 1_500;
 const REFRESH_MS = 60_000;
 
-let browser: Browser;
-let staticDir: string;
-
-beforeAll(async () => {
-  staticDir = await mkdtemp(join(tmpdir(), 'task-app-'));
-  await buildWebApp(staticDir, { quiet: true });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser.close();
-  await rm(staticDir, { recursive: true, force: true });
-});
+const app = useBuiltApp();
 
 function scenario(name: string, body: (scenario: Scenario) => Promise<void>): Promise<void> {
-  return withApp(browser, name, { accessTtlMs: ACCESS_MS, refreshTtlMs: REFRESH_MS, staticDir }, async (context) => {
+  return withApp(app.browser, name, { accessTtlMs: ACCESS_MS, refreshTtlMs: REFRESH_MS, staticDir: app.staticDir }, async (context) => {
     await body(context);
     expect(context.pageErrors).toEqual([]);
   });

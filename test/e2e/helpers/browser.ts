@@ -1,6 +1,10 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { buildWebApp } from '../../../demo/web/build.js';
 import { startAuthApi } from '../../../demo/server/index.js';
 import type { AuthApi, AuthApiOptions } from '../../../demo/server/index.js';
 
@@ -20,6 +24,34 @@ const args = [
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath, args });
+}
+
+/**
+ * Builds the web app into a temporary folder and launches the browser once for the test file,
+ * removing both after it.
+ */
+export function useBuiltApp(): { readonly browser: Browser; readonly staticDir: string } {
+  let browser: Browser | undefined;
+  let staticDir: string | undefined;
+  beforeAll(async () => {
+    staticDir = await mkdtemp(join(tmpdir(), 'task-app-'));
+    await buildWebApp(staticDir, { quiet: true });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (staticDir) await rm(staticDir, { recursive: true, force: true });
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error('the browser is launched in beforeAll');
+      return browser;
+    },
+    get staticDir() {
+      if (!staticDir) throw new Error('the app is built in beforeAll');
+      return staticDir;
+    },
+  };
 }
 
 export interface Scenario {
