@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import axios from 'axios';
 import { createRefreshInterceptor } from '../src/index.js';
 import { startAuthServer } from './helpers/auth-server.js';
 import type { AuthServer } from './helpers/auth-server.js';
@@ -109,6 +110,31 @@ describe('single flight against a real server', () => {
       [401, 'access-0'],
       [200, 'access-1'],
     ]);
+  });
+
+  it('refreshes again, without reusing a token, for a stale 401 whose headers an app interceptor replaced', async () => {
+    const store = { token: server.access };
+    const api = axios.create({ baseURL: server.url });
+    // The pre-1.x way of setting a header: a new plain object, which axios turns into new headers.
+    api.interceptors.request.use((config) => {
+      const replaced: Record<string, unknown> = { ...config.headers.toJSON(), Authorization: `Bearer ${store.token}` };
+      (config as { headers: unknown }).headers = replaced;
+      return config;
+    });
+    createRefreshInterceptor(api, { refresh: bearerRefresh(server, store) });
+    server.expireAccess();
+    const slowGate = server.hold('/api/slow');
+
+    const slow = api.get('/api/slow');
+    await server.arrived('/api/slow', 1);
+    await expect(api.get('/api/fast')).resolves.toMatchObject({ status: 200 });
+    slowGate.open();
+
+    // Its sending epoch is lost with the headers object, so it counts as sent under the latest
+    // credentials: one more refresh than needed, but with the current refresh token.
+    await expect(slow).resolves.toMatchObject({ status: 200, data: { token: 'access-2' } });
+    expect(server.refreshCalls()).toBe(2);
+    expect(server.reusedRefreshTokens).toBe(0);
   });
 
   it('joins the running refresh when a 401 arrives for a request sent before it started', async () => {

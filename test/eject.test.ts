@@ -30,7 +30,7 @@ describe('eject', () => {
     const { api, store } = bearerApp(server);
     const before = activeHandlers(api);
     const interceptor = createRefreshInterceptor(api, { refresh: bearerRefresh(server, store) });
-    expect(activeHandlers(api)).toBe(before + 3);
+    expect(activeHandlers(api)).toBe(before + 2);
 
     interceptor.eject();
     interceptor.eject();
