@@ -99,7 +99,7 @@ export class RefreshFailedError<T = unknown, D = unknown> extends CredentialSafe
   ) {
     super(
       'RefreshFailedError',
-      `Could not refresh credentials: ${describeCause(cause)}`,
+      `Could not refresh credentials: ${cause instanceof Error ? cause.message : String(cause)}`,
       ERR_REFRESH_FAILED,
       cause,
       config,
@@ -108,17 +108,9 @@ export class RefreshFailedError<T = unknown, D = unknown> extends CredentialSafe
   }
 }
 
-function describeCause(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
-}
-
 function hasCode(error: unknown, code: string): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { isAxiosError?: unknown }).isAxiosError === true &&
-    (error as { code?: unknown }).code === code
-  );
+  const candidate = error as { isAxiosError?: unknown; code?: unknown } | null | undefined;
+  return candidate?.isAxiosError === true && candidate.code === code;
 }
 
 /**

@@ -2,7 +2,7 @@ import { isAxiosError } from 'axios';
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { RefreshFailedError, SessionExpiredError } from './errors.js';
 import { trackDefaultHeaders } from './headers.js';
-import { checkOptional, defaults, expected, validateInstance } from './options.js';
+import { checkObject, checkOptional, defaults, expected, validateInstance } from './options.js';
 import type { RefreshInterceptorOptions, SharedSessionOptions } from './options.js';
 import { replayError } from './replay.js';
 import { RefreshFailure, createRefreshSession, isRefreshSession } from './session.js';
@@ -54,10 +54,7 @@ function requestError(
 }
 
 function sessionOf(options: RefreshInterceptorOptions | SharedSessionOptions): RefreshSession {
-  const given: unknown = options;
-  if (typeof given !== 'object' || given === null) {
-    throw expected('options', 'an object', options);
-  }
+  checkObject(options);
   if ((options as Partial<SharedSessionOptions>).session === undefined) {
     return createRefreshSession(options as RefreshInterceptorOptions);
   }

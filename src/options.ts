@@ -155,10 +155,14 @@ export function checkOptional(name: string, value: unknown): void {
   }
 }
 
-export function validateSessionOptions(options: unknown): asserts options is SessionOptions {
+export function checkObject(options: unknown): asserts options is object {
   if (typeof options !== 'object' || options === null) {
     throw expected('options', 'an object', options);
   }
+}
+
+export function validateSessionOptions(options: unknown): asserts options is SessionOptions {
+  checkObject(options);
   const { refresh, onSessionExpired, refreshTimeout, expiresAt, refreshMargin } = options as Record<
     string,
     unknown

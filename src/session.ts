@@ -55,7 +55,8 @@ export class RefreshFailure extends Error {
     readonly expired: boolean,
     override readonly cause: unknown,
   ) {
-    super(expired ? 'session expired' : 'refresh failed');
+    // Never shown: the interceptor turns it into the error each waiting request rejects with.
+    super();
   }
 }
 
@@ -65,12 +66,6 @@ export function isRejection(cause: unknown): boolean {
   if (isSessionExpiredError(cause)) return true;
   const status = (cause as { response?: { status?: unknown } } | null | undefined)?.response?.status;
   return typeof status === 'number' && status >= 400 && status < 500;
-}
-
-function timeoutError(ms: number): Error {
-  const error = new Error(`The refresh did not settle within ${ms} ms`);
-  error.name = 'TimeoutError';
-  return error;
 }
 
 /**
@@ -142,7 +137,9 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
         reject(failure);
       };
       timer = setTimeout(() => {
-        abandon(new RefreshFailure(false, timeoutError(timeout)));
+        const error = new Error(`The refresh did not settle within ${timeout} ms`);
+        error.name = 'TimeoutError';
+        abandon(new RefreshFailure(false, error));
       }, timeout);
       // Runs `refresh` inside a promise so that a synchronous throw is a failed refresh too.
       new Promise<unknown>((run) => {
