@@ -1,5 +1,5 @@
 import axios from 'axios';
-import type { AxiosResponse } from 'axios';
+import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshInterceptor, isSessionExpiredError } from '../src/index.js';
 import { rejection } from './helpers/rejection.js';
@@ -98,6 +98,24 @@ describe('pass-through', () => {
 
     expect(response).toBe(seenByApp[0]);
     expect(server.seen).toHaveLength(1);
+  });
+
+  it('adds no config key and no visible header to a request that succeeds', async () => {
+    const sent: Array<{ keys: string[]; headers: unknown }> = [];
+    const adapter = (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+      sent.push({ keys: Object.keys(config).sort(), headers: JSON.parse(JSON.stringify(config.headers)) as unknown });
+      return Promise.resolve({ data: null, status: 200, statusText: 'OK', headers: {}, config, request: {} });
+    };
+    const bare = axios.create({ adapter, headers: { common: { Authorization: 'Bearer a' } } });
+    const api = axios.create({ adapter, headers: { common: { Authorization: 'Bearer a' } } });
+    createRefreshInterceptor(api, { refresh: () => undefined });
+
+    await bare.post('/api/tasks', { title: 't' });
+    await api.post('/api/tasks', { title: 't' });
+
+    // What the server is sent, and the config an app's own code sees, are those of bare axios.
+    expect(sent[1]).toEqual(sent[0]);
+    expect(Object.keys(sent[1]?.headers ?? {})).toContain('Authorization');
   });
 
   it('never refreshes for network errors, even when shouldRefresh says yes', async () => {
