@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import axios from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
 import { createRefreshInterceptor } from '../src/index.js';
 import { startAuthServer } from './helpers/auth-server.js';
 import type { AuthServer } from './helpers/auth-server.js';
@@ -13,6 +14,21 @@ beforeEach(async () => {
 afterEach(async () => {
   await server.close();
 });
+
+/**
+ * Sends `/api/slow` on the expired token and holds it on the server while `/api/fast` meets the
+ * expiry and completes a whole refresh; then lets `/api/slow` come back with its 401.
+ */
+async function refreshWhileOnTheWire(api: AxiosInstance): Promise<{ slow: Promise<AxiosResponse> }> {
+  server.expireAccess();
+  const slowGate = server.hold('/api/slow');
+  const slow = api.get('/api/slow');
+  await server.arrived('/api/slow', 1);
+  await expect(api.get('/api/fast')).resolves.toMatchObject({ status: 200 });
+  expect(server.refreshCalls()).toBe(1);
+  slowGate.open();
+  return { slow };
+}
 
 describe('single flight against a real server', () => {
   it('refreshes once for 100 concurrent 401s and replays every request', async () => {
@@ -93,15 +109,7 @@ describe('single flight against a real server', () => {
   it('retries a 401 for a request sent before the latest refresh without refreshing again', async () => {
     const { api, store } = bearerApp(server);
     createRefreshInterceptor(api, { refresh: bearerRefresh(server, store) });
-    server.expireAccess();
-    const slowGate = server.hold('/api/slow');
-
-    const slow = api.get('/api/slow');
-    await server.arrived('/api/slow', 1);
-    // Another request meets the expiry and completes a whole refresh while `slow` is on the wire.
-    await expect(api.get('/api/fast')).resolves.toMatchObject({ status: 200 });
-    expect(server.refreshCalls()).toBe(1);
-    slowGate.open();
+    const { slow } = await refreshWhileOnTheWire(api);
 
     await expect(slow).resolves.toMatchObject({ status: 200, data: { token: 'access-1' } });
     expect(server.refreshCalls()).toBe(1);
@@ -122,13 +130,7 @@ describe('single flight against a real server', () => {
       return config;
     });
     createRefreshInterceptor(api, { refresh: bearerRefresh(server, store) });
-    server.expireAccess();
-    const slowGate = server.hold('/api/slow');
-
-    const slow = api.get('/api/slow');
-    await server.arrived('/api/slow', 1);
-    await expect(api.get('/api/fast')).resolves.toMatchObject({ status: 200 });
-    slowGate.open();
+    const { slow } = await refreshWhileOnTheWire(api);
 
     // Its sending epoch is lost with the headers object, so it counts as sent under the latest
     // credentials: one more refresh than needed, but with the current refresh token.
