@@ -42,6 +42,11 @@ const RETRIED = 'axiosRefreshRetried';
 
 type Marked = InternalAxiosRequestConfig & { [RETRIED]?: true; headers: { [EPOCH]?: number } };
 
+/** The epoch a request was sent under, if it carries one (an error may come with a bare config). */
+function sentUnder(config: Marked): number | undefined {
+  return (config.headers as Marked['headers'] | undefined)?.[EPOCH];
+}
+
 function requestError(
   failure: unknown,
   config: InternalAxiosRequestConfig,
@@ -125,7 +130,7 @@ export function createRefreshInterceptor(
       throw requestError(failure, config);
     }
     if (outcome === EJECTED) return config;
-    headers.apply(config, (config as Marked).headers[EPOCH] ?? 0);
+    headers.apply(config, sentUnder(config) ?? 0);
     // It goes out now, with the credentials of the refresh it waited for.
     stamp(config);
     return config;
@@ -140,7 +145,7 @@ export function createRefreshInterceptor(
     }
     // Unstamped when an app interceptor replaced the headers object: counted as current, which
     // at worst costs one more refresh.
-    const sentEpoch = config.headers[EPOCH] ?? session.epoch;
+    const sentEpoch = sentUnder(config) ?? session.epoch;
     const trigger = { error: error as AxiosError, config, client: bareClient };
     let outcome;
     try {

@@ -89,6 +89,20 @@ describe('in memory', () => {
     expect(app.seen).toEqual(['/a', '/refresh', '/a']);
   });
 
+  it('refreshes and replays a 401 whose config has no headers, as a request sent under the current credentials', async () => {
+    let first = true;
+    const app = scriptedApp((config) => {
+      if (config.url !== '/a' || !first) return undefined;
+      first = false;
+      const bare = { ...config, headers: undefined } as unknown as InternalAxiosRequestConfig;
+      return Promise.reject(new AxiosError('401 without headers', AxiosError.ERR_BAD_REQUEST, bare, {}, response401(bare)));
+    });
+    createRefreshInterceptor(app.api, { refresh: (context) => app.refresh(context) });
+
+    await expect(app.api.get('/a')).resolves.toMatchObject({ status: 200 });
+    expect(app.seen).toEqual(['/a', '/refresh', '/a']);
+  });
+
   it('passes a network error through at once while a refresh runs, without waiting for it', async () => {
     const answer = gate();
     const network = gate();
