@@ -2,7 +2,10 @@
  * The random schedules and invariants of schedules.test.ts on real time, against the model
  * server on a loopback HTTP server, through axios's own http adapter: what an in-memory
  * adapter cannot show (sockets, aborts reaching the server, dropped connections). Fewer runs,
- * since each takes real time: 25, or LOOPBACK_RUNS (200 in `npm run test:stress`).
+ * since each takes real time: 25, or LOOPBACK_RUNS (200 in `npm run test:stress`). Refresh before
+ * expiry runs on the real clock: the server's token lifetimes, the schedule and `expiresAt` all
+ * read `Date.now()`, and the checks that depend on when the library looked at a request allow
+ * for the clock moving on while it does.
  *
  * A failure prints the seed, the path and the shrunk schedule. To replay that case, in this file:
  *

@@ -1,7 +1,9 @@
 /**
  * Model-based tests: random schedules of requests, expiries, refresh outcomes, aborts and
- * ejects, run against an in-memory auth server on fake time, with the README's guarantees
- * checked during and after each one (helpers/world.ts and helpers/model-server.ts list them).
+ * ejects, some with refresh before expiry (`expiresAt`, `refreshMargin`) and some requests with
+ * `skipAuthRefresh`, run against an in-memory auth server on fake time (the fake `Date.now()` is
+ * the clock of the schedule, the server's token lifetimes and `expiresAt`), with the README's
+ * guarantees checked during and after each one (helpers/world.ts and helpers/model-server.ts list them).
  *
  * `npm test` runs 1 000 schedules; `npm run test:stress` runs 20 000 (STRESS_RUNS=n for more
  * or fewer). A failure prints the seed, the path and the shrunk schedule, followed by what
@@ -16,8 +18,8 @@ import { describe, expect, it } from 'vitest';
 import { integerFromEnv, replayFromEnv } from './helpers/env.js';
 import { runInMemory, violationError } from './helpers/memory.js';
 import { MEMORY_SCALE, scheduleArbitrary } from './helpers/schedule.js';
-import { OUTCOME_KINDS } from './helpers/world.js';
-import type { OutcomeKind } from './helpers/world.js';
+import { OUTCOME_KINDS } from './helpers/outcomes.js';
+import type { OutcomeKind } from './helpers/outcomes.js';
 
 const RUNS = integerFromEnv('STRESS_RUNS', 1_000);
 const TIMEOUT = Math.max(120_000, RUNS * 60);
@@ -28,20 +30,23 @@ describe('random schedules against the in-memory auth server (fake timers)', () 
     `keeps every invariant over ${RUNS} schedules of up to ${MEMORY_SCALE.maxRequests} requests`,
     async () => {
       const seen = new Map<OutcomeKind, number>(OUTCOME_KINDS.map((kind) => [kind, 0]));
+      let aheadRefreshes = 0;
       await fc.assert(
         fc.asyncProperty(scheduleArbitrary(MEMORY_SCALE), async (schedule) => {
           const report = await runInMemory(schedule);
           if (report.violations.length > 0) throw violationError(report);
           for (const kind of OUTCOME_KINDS) seen.set(kind, (seen.get(kind) ?? 0) + report.kinds[kind]);
+          aheadRefreshes += report.aheadRefreshes;
         }),
         // Past this, fast-check reports the smallest failing schedule found so far instead of
         // the test timing out without one.
         { numRuns: RUNS, plugins: [fc.interruptAfterTimeLimit(TIMEOUT - 15_000, { failOnInterrupt: true })], ...replay },
       );
-      // The schedules reach every documented outcome, so the invariants are not only checked on
-      // an easy subset. (Not when replaying one case.)
+      // The schedules reach every documented outcome, and refresh ahead of expiry, so the
+      // invariants are not only checked on an easy subset. (Not when replaying one case.)
       if (replay.path === undefined && RUNS >= 1_000) {
         expect([...seen].filter(([kind, count]) => kind !== 'undocumented' && count === 0)).toEqual([]);
+        expect(aheadRefreshes, 'refreshes ahead of expiry').toBeGreaterThan(0);
       }
     },
     TIMEOUT,

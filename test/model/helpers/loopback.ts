@@ -124,9 +124,11 @@ const RUN_LIMIT_MS = 10_000;
 /** Runs a schedule against the model server over real sockets, on real time. */
 export async function runOnLoopback(schedule: SchedulePlan): Promise<LoopbackReport> {
   const baseline = activeTimers();
-  const started = performance.now();
-  const log = new Log(() => Math.round(performance.now() - started));
-  const model = new ModelServer(schedule, log, false);
+  // One clock for the schedule, the server and the trace: the one `expiresAt` is compared with.
+  let origin = Date.now();
+  const now = (): number => Date.now() - origin;
+  const log = new Log(now);
+  const model = new ModelServer(schedule, log, { exact: false, now });
   const loopback = await startLoopback(model);
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown): void => {
@@ -134,16 +136,17 @@ export async function runOnLoopback(schedule: SchedulePlan): Promise<LoopbackRep
   };
   process.on('unhandledRejection', onUnhandled);
   try {
+    origin = Date.now();
     const world = new World(schedule, model, log, {
       transport: axios.getAdapter(axios.defaults.adapter),
       baseURL: loopback.url,
       exact: false,
+      origin,
     });
     // One chain fires the events in schedule order, each in a macrotask of its own. (Separate
     // timers would not do: overdue timers of different delays do not fire in time order.)
-    const origin = performance.now();
     for (const event of scheduledEvents(schedule)) {
-      const wait = event.at - (performance.now() - origin);
+      const wait = event.at - now();
       await new Promise((resolve) => (wait > 0 ? setTimeout(resolve, wait) : setImmediate(resolve)));
       event.run(world);
     }
@@ -163,6 +166,7 @@ export async function runOnLoopback(schedule: SchedulePlan): Promise<LoopbackRep
       trace: log.trace,
       kinds,
       refreshCalls: model.refreshCalls,
+      aheadRefreshes: world.aheadRefreshes,
       steps: log.trace.length,
       lostRotation: world.lostRotation(),
     };

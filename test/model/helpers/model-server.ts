@@ -32,11 +32,24 @@ export interface RefreshCall {
   readonly plan: RefreshPlan;
 }
 
+export interface ServerOptions {
+  /**
+   * When client and server share one clock: over real sockets a new refresh may arrive before
+   * the server has seen the client close the one it abandoned, so the server's count of open
+   * refresh calls is only checked in memory (the client checks its own side either way).
+   */
+  exact: boolean;
+  /** Ms since the start of the schedule, on the clock `Date.now()` reads in the app. */
+  now: () => number;
+}
+
 /**
  * The auth server of the model, with no I/O: short-lived access tokens, rotating single-use
  * refresh tokens, and a record of everything that the invariants are about. A request is
  * judged when it is answered (so a token can expire while a request is on the wire), and a
  * request aborted before its answer is never processed (so an abandoned refresh rotates nothing).
+ * An access token dies when the schedule revokes it or, when the schedule refreshes before
+ * expiry, at the end of a lifetime the server reports with it.
  */
 export class ModelServer {
   /** Expiry events so far. */
@@ -54,26 +67,37 @@ export class ModelServer {
   readonly issued: string[] = ['refresh-0'];
   private access = 'access-0';
   private refresh = 'refresh-0';
+  /** When the current access token reaches the end of its lifetime, in schedule time. */
+  private accessEnds: number;
+  /** Access tokens found within the margin of the end of their lifetime when a refresh arrived. */
+  private readonly endingByLifetime = new Set<string>();
   private readonly used = new Set<string>();
   /** Per request id: how often it arrived, and the status of each answered attempt. */
   private readonly arrivals = new Map<number, number>();
   private readonly statuses = new Map<number, number[]>();
 
-  /**
-   * `exact` when client and server share one clock: over real sockets a new refresh may arrive
-   * before the server has seen the client close the one it abandoned, so the server's count of
-   * open refresh calls is only checked in memory (the client checks its own side either way).
-   */
+  private readonly exact: boolean;
+  private readonly now: () => number;
+
   constructor(
     private readonly schedule: SchedulePlan,
     private readonly log: Log,
-    private readonly exact = true,
-  ) {}
+    options: ServerOptions,
+  ) {
+    this.exact = options.exact;
+    this.now = options.now;
+    this.accessEnds = schedule.ahead?.firstExpiry ?? Infinity;
+  }
 
   static readonly initialTokens = { access: 'access-0', refresh: 'refresh-0' } as const;
 
   get accessValid(): boolean {
-    return this.access.startsWith('access-');
+    return this.access.startsWith('access-') && this.now() < this.accessEnds;
+  }
+
+  /** Access tokens (not revoked) that were within the margin of their lifetime's end when a refresh arrived. */
+  get lifetimeEnds(): number {
+    return this.endingByLifetime.size;
   }
 
   arrivalsOf(id: number): number {
@@ -94,6 +118,7 @@ export class ModelServer {
     this.arrivals.set(id, n);
     this.log.event(`server: r${id} arrives (attempt ${n})`);
     if (n > 2) this.log.violation(`r${id} reached the server ${n} times: a request is retried at most once`);
+    if (n === 2 && plan.skip) this.log.violation(`r${id} reached the server again although it has skipAuthRefresh`);
     const first = this.statuses.get(id)?.[0];
     if (n === 2 && first !== 401) {
       this.log.violation(`r${id} was sent again although its first attempt was answered ${first ?? 'never'}, not 401`);
@@ -102,11 +127,12 @@ export class ModelServer {
   }
 
   answer(id: number, token: string | undefined): Answer {
-    const status = token === this.access ? 200 : 401;
+    const status = token === this.access && this.accessValid ? 200 : 401;
     const statuses = this.statuses.get(id) ?? [];
     statuses.push(status);
     this.statuses.set(id, statuses);
-    this.log.event(`server: r${id} answered ${status} (token ${token ?? 'none'})`);
+    const aged = token === this.access && status === 401 ? ', past its lifetime' : '';
+    this.log.event(`server: r${id} answered ${status} (token ${token ?? 'none'}${aged})`);
     return { status, data: { id, token } };
   }
 
@@ -119,8 +145,12 @@ export class ModelServer {
     if (this.exact && this.refreshesInFlight > 1) {
       this.log.violation(`refresh #${call.call} arrived while ${this.refreshesInFlight - 1} other refresh call(s) were in flight`);
     }
-    if (this.accessValid) {
-      this.log.violation(`refresh #${call.call} was made while the access token ${this.access} was still valid: no expiry called for it`);
+    const { ahead } = this.schedule;
+    const ending = ahead !== undefined && this.access.startsWith('access-') && this.now() >= this.accessEnds - ahead.margin;
+    if (ending) this.endingByLifetime.add(this.access);
+    if (this.accessValid && !ending) {
+      const margin = ahead ? `, ${this.accessEnds - ahead.margin - this.now()} ms before the margin of its expiry` : '';
+      this.log.violation(`refresh #${call.call} was made while the access token ${this.access} was still valid${margin}: no expiry called for it`);
     }
     return call;
   }
@@ -149,6 +179,9 @@ export class ModelServer {
     this.access = `access-${this.rotations}`;
     this.refresh = `refresh-${this.rotations}`;
     this.issued.push(this.refresh);
-    return { status: 200, data: { access: this.access, refresh: this.refresh } };
+    const lifetime = this.schedule.ahead?.lifetime;
+    if (lifetime === undefined) return { status: 200, data: { access: this.access, refresh: this.refresh } };
+    this.accessEnds = this.now() + lifetime;
+    return { status: 200, data: { access: this.access, refresh: this.refresh, expiresIn: lifetime } };
   }
 }

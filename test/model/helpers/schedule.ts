@@ -16,6 +16,20 @@ export interface RequestPlan {
   /** When the app aborts it, in ms from `at`; `undefined` when it never does. */
   readonly abortAfter: number | undefined;
   readonly abortVia: 'signal' | 'cancelToken';
+  /** Made with `skipAuthRefresh: true`: never held, and its 401 reaches the caller as it is. */
+  readonly skip: boolean;
+}
+
+/**
+ * Refresh before expiry: the server gives each access token a lifetime and reports it with the
+ * token, and the app passes `expiresAt` (what it was told) and `refreshMargin`.
+ */
+export interface AheadPlan {
+  /** When the access token the app starts with expires, in ms from the start of the schedule. */
+  readonly firstExpiry: number;
+  /** How long each access token the server issues lives, in ms. */
+  readonly lifetime: number;
+  readonly margin: number;
 }
 
 export interface RefreshPlan {
@@ -29,8 +43,10 @@ export interface SchedulePlan {
   /** Two instances sharing one session, or a single instance with its own. */
   readonly shared: boolean;
   readonly refreshTimeout: number;
-  /** Moments at which the server stops accepting the access token it issued last. */
+  /** Moments at which the server stops accepting the access token it issued last, ahead of its lifetime. */
   readonly expiries: readonly number[];
+  /** Refresh before expiry, or `undefined` for an app that does not know when tokens expire. */
+  readonly ahead: AheadPlan | undefined;
   /** The answer to the n-th refresh call; calls past the end of the list succeed after 1 ms. */
   readonly refreshes: readonly RefreshPlan[];
   readonly eject: { readonly at: number; readonly which: Which } | undefined;
@@ -46,7 +62,13 @@ export function refreshPlan(schedule: SchedulePlan, call: number): RefreshPlan {
 function describeRequest(plan: RequestPlan, id: number, shared: boolean): string {
   const on = shared ? ` on ${plan.on}` : '';
   const abort = plan.abortAfter === undefined ? '' : `, aborted (${plan.abortVia}) at ${plan.at + plan.abortAfter} ms`;
-  return `  r${id}${on} at ${plan.at} ms, answered after ${plan.latency} ms (retry ${plan.retryLatency} ms)${abort}`;
+  const skip = plan.skip ? ', skipAuthRefresh' : '';
+  return `  r${id}${on}${skip} at ${plan.at} ms, answered after ${plan.latency} ms (retry ${plan.retryLatency} ms)${abort}`;
+}
+
+function describeAhead(ahead: AheadPlan | undefined): string {
+  if (!ahead) return 'no expiresAt: tokens live until revoked';
+  return `expiresAt with refreshMargin ${ahead.margin} ms: the first token dies at ${ahead.firstExpiry} ms, each new one ${ahead.lifetime} ms after it is issued`;
 }
 
 /** Reads like the story it tells; fast-check prints it for a failing (shrunk) schedule. */
@@ -59,7 +81,8 @@ export function describeSchedule(schedule: SchedulePlan): string {
   );
   return [
     `${schedule.shared ? 'two instances sharing one session' : 'one instance'}, refreshTimeout ${schedule.refreshTimeout} ms, ${eject}`,
-    `access token expires at: ${schedule.expiries.length === 0 ? 'never' : schedule.expiries.map((t) => `${t} ms`).join(', ')}`,
+    `the server revokes the access token at: ${schedule.expiries.length === 0 ? 'never' : schedule.expiries.map((t) => `${t} ms`).join(', ')}`,
+    describeAhead(schedule.ahead),
     `refresh calls: ${[...refreshes, `then ok after ${DEFAULT_REFRESH.latency} ms`].join(', ')}`,
     `${schedule.requests.length} requests:`,
     ...schedule.requests.map((plan, id) => describeRequest(plan, id, schedule.shared)),
@@ -82,6 +105,13 @@ export interface TimeScale {
   readonly refreshLatency: number;
   readonly refreshTimeout: { readonly min: number; readonly max: number };
   readonly maxRequests: number;
+  /**
+   * Token lifetimes of the schedules that refresh before expiry, and their largest usual margin.
+   * With a margin of at most half the lifetime, a token is good for 10 ms or more (5 on real time),
+   * so that refreshes come back to back only in the storms `aheadArbitrary` makes on purpose.
+   */
+  readonly lifetime: { readonly min: number; readonly max: number };
+  readonly margin: number;
 }
 
 export const MEMORY_SCALE: TimeScale = {
@@ -92,6 +122,8 @@ export const MEMORY_SCALE: TimeScale = {
   // Below the refresh latencies now and then, so that slow refreshes time out too.
   refreshTimeout: { min: 5, max: 100 },
   maxRequests: 200,
+  lifetime: { min: 20, max: 150 },
+  margin: 40,
 };
 
 /**
@@ -105,6 +137,8 @@ export const LOOPBACK_SCALE: TimeScale = {
   refreshLatency: 20,
   refreshTimeout: { min: 150, max: 250 },
   maxRequests: 200,
+  lifetime: { min: 10, max: 90 },
+  margin: 25,
 };
 
 function requestArbitrary(scale: TimeScale, shared: boolean): fc.Arbitrary<RequestPlan> {
@@ -118,7 +152,25 @@ function requestArbitrary(scale: TimeScale, shared: boolean): fc.Arbitrary<Reque
       { arbitrary: fc.integer({ min: 0, max: scale.abortAfter }), weight: 1 },
     ),
     abortVia: fc.constantFrom<RequestPlan['abortVia']>('signal', 'cancelToken'),
+    skip: fc.oneof({ arbitrary: fc.constant(false), weight: 9 }, { arbitrary: fc.constant(true), weight: 1 }),
   });
+}
+
+function aheadArbitrary(scale: TimeScale): fc.Arbitrary<AheadPlan | undefined> {
+  const plan = fc.integer(scale.lifetime).chain((lifetime) =>
+    fc.record({
+      firstExpiry: fc.integer({ min: 0, max: scale.horizon }),
+      lifetime: fc.constant(lifetime),
+      // Mostly well below the lifetime, as the README asks. Now and then at or past it, so that
+      // every request refreshes first: a refresh storm, which costs several ordinary schedules.
+      margin: fc.oneof(
+        { arbitrary: fc.integer({ min: 0, max: Math.min(scale.margin, Math.floor(lifetime / 2)) }), weight: 29 },
+        { arbitrary: fc.integer({ min: lifetime, max: lifetime + 10 }), weight: 1 },
+      ),
+    }),
+  );
+  // A third of the schedules: they take more refreshes, and time, than the others.
+  return fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: plan, weight: 1 });
 }
 
 function refreshArbitrary(scale: TimeScale, outcomes: readonly RefreshOutcome[]): fc.Arbitrary<RefreshPlan> {
@@ -139,6 +191,7 @@ export function scheduleArbitrary(
         shared: fc.constant(shared),
         refreshTimeout: fc.integer(scale.refreshTimeout),
         expiries: fc.array(fc.integer({ min: 0, max: scale.horizon }), { maxLength: 4 }).map((times) => [...times].sort((x, y) => x - y)),
+        ahead: aheadArbitrary(scale),
         refreshes: fc.array(refreshArbitrary(scale, outcomes), { maxLength: 4 }),
         eject: fc.oneof(
           { arbitrary: fc.constant(undefined), weight: 7 },

@@ -1,0 +1,59 @@
+/** A point in a run: on the clock `Date.now()` reads, and in the order of events (World.order). */
+export interface Moment {
+  readonly time: number;
+  readonly order: number;
+}
+
+interface Known {
+  /** On the clock `Date.now()` reads, as `expiresAt` returns it. */
+  readonly expiresAt: number;
+  /** In the order of events; -1 for the token the app starts with. */
+  readonly storedAt: number;
+}
+
+/**
+ * What the app knows about when each access token it stored expires, as `expiresAt` tells the
+ * library, and which tokens a request may therefore go out with.
+ */
+export class KnownExpiries {
+  private readonly tokens = new Map<string, Known>();
+
+  constructor(
+    readonly margin: number,
+    /** Where schedule time starts on the `Date.now()` clock, to print times as the trace does. */
+    private readonly origin: number,
+  ) {}
+
+  learn(token: string, expiresAt: number, storedAt: number): void {
+    this.tokens.set(token, { expiresAt, storedAt });
+  }
+
+  expiresAt(token: string): number | undefined {
+    return this.tokens.get(token)?.expiresAt;
+  }
+
+  /** Whether a request about to go out with `token` at `time` must first wait for a refresh. */
+  due(token: string, time: number): boolean {
+    const at = this.expiresAt(token);
+    return at !== undefined && time >= at - this.margin;
+  }
+
+  describe(token: string): string {
+    const at = this.expiresAt(token);
+    return at === undefined ? `${token} (expiry unknown)` : `${token} (expires at ${at - this.origin} ms)`;
+  }
+
+  /**
+   * Why an attempt should not have gone out with `token`, or `undefined` when it may have.
+   * `looked` is no later than the moment the library decided to send the attempt (its start,
+   * or the return of the 401 that led to the retry), and `time` the moment that counts: the
+   * send itself when client and clock are one (in memory nothing runs between the decision and
+   * the send), else `looked.time`. A token stored after `looked` came from a refresh the attempt
+   * waited for, which it goes out with whatever its lifetime.
+   */
+  misuse(token: string, looked: Moment, time: number): string | undefined {
+    const known = this.tokens.get(token);
+    if (!known || known.storedAt >= looked.order || !this.due(token, time)) return undefined;
+    return `went out with ${this.describe(token)}, stored before the library looked at the request and within the ${this.margin} ms margin at ${time - this.origin} ms`;
+  }
+}

@@ -1,0 +1,60 @@
+import type { AxiosResponse, CancelTokenSource } from 'axios';
+import type { Moment } from './expiry.js';
+import type { OutcomeKind } from './outcomes.js';
+import type { RequestPlan } from './schedule.js';
+
+/** What the world knows about one request of the schedule, from its start to its settling. */
+export interface RequestRecord {
+  readonly id: number;
+  readonly plan: RequestPlan;
+  started: boolean;
+  /**
+   * When the request counts as sent, in the order of events (see World.order): when it was
+   * started, or for a request held during a refresh that succeeded, when it went out.
+   */
+  sentAt: number;
+  /**
+   * The refresh call the request waits for before it goes out, if any: the one in flight when
+   * it was started, or the one it starts itself when its token was due to be refreshed first.
+   */
+  heldBy: number | undefined;
+  /**
+   * On real time only: the clock passed the margin of the token's expiry while the request
+   * was started, so whether the library held it is not known.
+   */
+  maybeHeld: boolean;
+  /** Per attempt, a moment no later than the library's decision to send it. */
+  readonly looked: Moment[];
+  /** Attempts that entered the instance's request chain, where the library decides to hold them. */
+  requested: number;
+  /** Attempts the client handed to the adapter, and what the adapter rejected each with. */
+  sends: number;
+  readonly rejections: unknown[];
+  readonly responses: AxiosResponse[];
+  abortFired: boolean;
+  controller: AbortController | undefined;
+  source: CancelTokenSource | undefined;
+  settlements: number;
+  kind: OutcomeKind | undefined;
+}
+
+export function newRecord(id: number, plan: RequestPlan): RequestRecord {
+  return {
+    id,
+    plan,
+    started: false,
+    sentAt: -1,
+    heldBy: undefined,
+    maybeHeld: false,
+    looked: [],
+    requested: 0,
+    sends: 0,
+    rejections: [],
+    responses: [],
+    abortFired: false,
+    controller: undefined,
+    source: undefined,
+    settlements: 0,
+    kind: undefined,
+  };
+}
