@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import { Log, ModelServer } from './model-server.js';
 import type { Answer } from './model-server.js';
-import { scheduledEvents } from './memory.js';
+import { finishRun, scheduledEvents } from './memory.js';
 import type { RunReport } from './memory.js';
 import { flush } from './flush.js';
 import type { SchedulePlan } from './schedule.js';
@@ -157,17 +157,8 @@ export async function runOnLoopback(schedule: SchedulePlan): Promise<LoopbackRep
     if (world.unsettled > 0) log.violation(`${world.unsettled} request(s) still unsettled after ${RUN_LIMIT_MS} ms`);
     await flush();
     if (activeTimers() > baseline) log.violation(`${activeTimers() - baseline} timer(s) left once everything settled`);
-    const kinds = world.finish();
-    for (const reason of unhandled) {
-      log.violation(`unhandled rejection: ${reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)}`);
-    }
     return {
-      violations: log.violations,
-      trace: log.trace,
-      kinds,
-      refreshCalls: model.refreshCalls,
-      aheadRefreshes: world.aheadRefreshes,
-      steps: log.trace.length,
+      ...finishRun(world, log, unhandled, model.refreshCalls, log.trace.length),
       lostRotation: world.lostRotation(),
     };
   } finally {

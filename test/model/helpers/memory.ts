@@ -137,6 +137,15 @@ export interface RunReport {
   steps: number;
 }
 
+/** Ends a run, whichever driver ran it: the world's last checks, unhandled rejections, the figures. */
+export function finishRun(world: World, log: Log, unhandled: readonly unknown[], refreshCalls: number, steps: number): RunReport {
+  const kinds = world.finish();
+  for (const reason of unhandled) {
+    log.violation(`unhandled rejection: ${reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)}`);
+  }
+  return { violations: log.violations, trace: log.trace, kinds, refreshCalls, aheadRefreshes: world.aheadRefreshes, steps };
+}
+
 export interface Scheduled {
   readonly at: number;
   run(world: World): void;
@@ -212,18 +221,7 @@ export async function runInMemory(schedule: SchedulePlan): Promise<RunReport> {
     if (transport.size > 0) log.violation(`${transport.size} answer(s) never delivered`);
     // A second macrotask, so that a rejection nobody handled has been reported.
     await flush();
-    const kinds = world.finish();
-    for (const reason of unhandled) {
-      log.violation(`unhandled rejection: ${reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)}`);
-    }
-    return {
-      violations: log.violations,
-      trace: log.trace,
-      kinds,
-      refreshCalls: server.refreshCalls,
-      aheadRefreshes: world.aheadRefreshes,
-      steps,
-    };
+    return finishRun(world, log, unhandled, server.refreshCalls, steps);
   } finally {
     process.off('unhandledRejection', onUnhandled);
     Error.stackTraceLimit = stackTraceLimit;
