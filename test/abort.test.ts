@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshInterceptor } from '../src/index.js';
 import { startAuthServer } from './helpers/auth-server.js';
 import type { AuthServer } from './helpers/auth-server.js';
-import { bearerApp, bearerRefresh } from './helpers/clients.js';
+import { bearerApp, bearerRefresh, refreshHeld } from './helpers/clients.js';
 
 let server: AuthServer;
 beforeEach(async () => {
@@ -43,9 +43,7 @@ describe('aborting a request that waits for a refresh', () => {
 
   it('rejects a held request at once when aborted, and it never reaches the server', async () => {
     const api = attach();
-    const refreshGate = server.hold('/refresh');
-    const first = api.get('/api/first');
-    await server.arrived('/refresh', 1);
+    const { first, refreshGate } = await refreshHeld(server, api);
     const controller = new AbortController();
 
     const held = api.get('/api/held', { signal: controller.signal });

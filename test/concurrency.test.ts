@@ -4,7 +4,7 @@ import type { AxiosInstance, AxiosResponse } from 'axios';
 import { createRefreshInterceptor } from '../src/index.js';
 import { startAuthServer } from './helpers/auth-server.js';
 import type { AuthServer } from './helpers/auth-server.js';
-import { bearerApp, bearerRefresh, cookieApp } from './helpers/clients.js';
+import { bearerApp, bearerRefresh, cookieApp, refreshHeld } from './helpers/clients.js';
 import { turns, until } from './helpers/gate.js';
 
 let server: AuthServer;
@@ -63,10 +63,7 @@ describe('single flight against a real server', () => {
     const { api, store } = bearerApp(server);
     createRefreshInterceptor(api, { refresh: bearerRefresh(server, store) });
     server.expireAccess();
-    const refreshGate = server.hold('/refresh');
-
-    const first = api.get('/api/first');
-    await server.arrived('/refresh', 1);
+    const { first, refreshGate } = await refreshHeld(server, api);
     const later = [api.get('/api/later/1'), api.post('/api/later/2', { n: 2 })];
     // Give held requests every chance to leak out before the refresh answers.
     await turns(50);
@@ -87,10 +84,7 @@ describe('single flight against a real server', () => {
     const { api, store } = bearerApp(server);
     createRefreshInterceptor(api, { refresh: bearerRefresh(server, store) });
     server.expireAccess();
-    const refreshGate = server.hold('/refresh');
-
-    const first = api.get('/api/first');
-    await server.arrived('/refresh', 1);
+    const { first, refreshGate } = await refreshHeld(server, api);
     const held = api.get('/api/held');
     await turns(20);
     server.expireAccessOnArrival('/api/held');

@@ -5,7 +5,7 @@ import { createRefreshInterceptor, isSessionExpiredError } from '../src/index.js
 import { rejection } from './helpers/rejection.js';
 import { startAuthServer } from './helpers/auth-server.js';
 import type { AuthServer } from './helpers/auth-server.js';
-import { bearerApp, bearerRefresh, cookieApp, defaultsApp, defaultsRefresh, sessionApp } from './helpers/clients.js';
+import { bearerApp, bearerRefresh, cookieApp, defaultsApp, defaultsRefresh, refreshHeld, sessionApp } from './helpers/clients.js';
 import { turns } from './helpers/gate.js';
 
 let server: AuthServer;
@@ -188,10 +188,7 @@ describe('credentials on retry', () => {
     const api = defaultsApp(server);
     createRefreshInterceptor(api, { refresh: defaultsRefresh(server, api) });
     server.expireAccess();
-    const refreshGate = server.hold('/refresh');
-
-    const first = api.get('/api/first');
-    await server.arrived('/refresh', 1);
+    const { first, refreshGate } = await refreshHeld(server, api);
     const held = api.get('/api/held');
     await turns(20);
     refreshGate.open();

@@ -3,6 +3,7 @@ import type { AxiosAdapter, AxiosInstance, AxiosResponse } from 'axios';
 import { createRefreshInterceptor } from '../../src/index.js';
 import type { RefreshInterceptor } from '../../src/index.js';
 import type { AuthServer } from './auth-server.js';
+import type { Gate } from './gate.js';
 
 /** An app that keeps its bearer token in memory and sets it in a request interceptor. */
 export function bearerApp(server: AuthServer): { api: AxiosInstance; store: { token: string } } {
@@ -101,4 +102,18 @@ export function sessionApp(server: AuthServer): {
     },
   });
   return { api, expired: () => expired, interceptor };
+}
+
+/**
+ * Sends `/api/first` on an expired token and holds, on the server, the refresh that its 401
+ * starts: whatever the test sends before `refreshGate.open()` meets a refresh in flight.
+ */
+export async function refreshHeld(
+  server: AuthServer,
+  api: AxiosInstance,
+): Promise<{ first: Promise<AxiosResponse>; refreshGate: Gate }> {
+  const refreshGate = server.hold('/refresh');
+  const first = api.get('/api/first');
+  await server.arrived('/refresh', 1);
+  return { first, refreshGate };
 }
