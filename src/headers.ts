@@ -33,10 +33,13 @@ function defaultHeaders(instance: AxiosInstance): Map<string, string> {
  * before interceptors run, so a request built before a refresh carries the old value and
  * replaying it would send the dead token: `apply` swaps in the new one.
  */
-export function trackDefaultHeaders(instance: AxiosInstance): {
+export function trackDefaultHeaders(
+  instance: AxiosInstance,
+  generation: () => number,
+): {
   started(): void;
-  succeeded(epoch: number): void;
-  apply(config: InternalAxiosRequestConfig, sentEpoch: number): void;
+  succeeded(): void;
+  apply(config: InternalAxiosRequestConfig, since: number): void;
 } {
   let before: Map<string, string> | undefined;
   const history: Array<{ epoch: number; changes: Change[] }> = [];
@@ -44,7 +47,7 @@ export function trackDefaultHeaders(instance: AxiosInstance): {
     started() {
       before = defaultHeaders(instance);
     },
-    succeeded(epoch) {
+    succeeded() {
       if (!before) return;
       const after = defaultHeaders(instance);
       const changes: Change[] = [];
@@ -53,12 +56,12 @@ export function trackDefaultHeaders(instance: AxiosInstance): {
       }
       before = undefined;
       if (changes.length === 0) return;
-      history.push({ epoch, changes });
+      history.push({ epoch: generation(), changes });
       if (history.length > HISTORY) history.shift();
     },
-    apply(config, sentEpoch) {
+    apply(config, since) {
       for (const { epoch, changes } of history) {
-        if (epoch <= sentEpoch) continue;
+        if (epoch <= since) continue;
         for (const [name, old, fresh] of changes) {
           // Only a value that came from the defaults is replaced; one set for this request stays.
           if (text(config.headers.get(name)) !== old) continue;

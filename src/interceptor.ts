@@ -1,14 +1,10 @@
-import { isAxiosError } from 'axios';
-import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { RefreshFailedError, SessionExpiredError } from './errors.js';
-import { trackDefaultHeaders } from './headers.js';
+import type { AxiosInstance } from 'axios';
 import { checkObject, checkOptional, defaults, expected, validateInstance } from './options.js';
 import type { RefreshInterceptorOptions, SharedSessionOptions } from './options.js';
-import { replayError } from './replay.js';
-import { RefreshFailure, createRefreshSession, isRefreshSession } from './session.js';
+import { createRefreshSession, isRefreshSession } from './session.js';
 import type { RefreshSession } from './session.js';
-import { EJECTED, waitFor } from './wait.js';
-import type { Interrupt } from './wait.js';
+import { Wiring } from './wiring.js';
+import type { Attachment } from './wiring.js';
 
 /**
  * What {@link createRefreshInterceptor} returns.
@@ -31,35 +27,9 @@ export interface RefreshInterceptor {
   readonly session: RefreshSession;
 }
 
-// Which refresh epoch a request was sent under is kept on its headers object, under a symbol:
-// axios makes that object afresh for each request and copies only string keys, and a new key
-// there is cheap. The config itself is a dictionary-mode object where one more key doubles the
-// table, which cost the success path about two percent (see docs/benchmarks.md).
-const EPOCH = Symbol('epoch');
-// Set only when a request is retried, so it must survive axios's config merge: a string key,
-// since axios before 1.7 drops symbol keys when it merges a config.
-const RETRIED = 'axiosRefreshRetried';
-
-type Marked = InternalAxiosRequestConfig & { [RETRIED]?: true; headers: { [EPOCH]?: number } };
-
-/** The epoch a request was sent under, if it carries one (an error may come with a bare config). */
-function sentUnder(config: Marked): number | undefined {
-  return (config.headers as Marked['headers'] | undefined)?.[EPOCH];
-}
-
-function requestError(
-  failure: unknown,
-  config: InternalAxiosRequestConfig,
-  response?: AxiosResponse,
-): unknown {
-  if (!(failure instanceof RefreshFailure)) return failure;
-  return failure.expired
-    ? new SessionExpiredError(failure.cause, config, response)
-    : new RefreshFailedError(failure.cause, config, response);
-}
+const handles = new WeakMap<Attachment, RefreshInterceptor>();
 
 function sessionOf(options: RefreshInterceptorOptions | SharedSessionOptions): RefreshSession {
-  checkObject(options);
   if ((options as Partial<SharedSessionOptions>).session === undefined) {
     return createRefreshSession(options as RefreshInterceptorOptions);
   }
@@ -75,16 +45,19 @@ function sessionOf(options: RefreshInterceptorOptions | SharedSessionOptions): R
 /**
  * Refreshes expired credentials for an axios instance and replays what failed.
  *
- * A response that `shouldRefresh` matches (a 401 by default) waits for one shared refresh,
- * then is sent again once through the instance. Requests started while a refresh runs wait
- * for it before they go out. When the server rejects the refresh (4xx), `onSessionExpired`
- * runs once and the waiting requests reject with {@link SessionExpiredError}; any other refresh
- * failure rejects them with {@link RefreshFailedError} and leaves the session alone.
+ * A response that `shouldRefresh` (or, for one axios resolved, `shouldRefreshResponse`)
+ * matches, a 401 by default, waits for one shared refresh, then is sent again once. Requests
+ * started while a refresh runs wait for it before they go out. A held or replayed request goes
+ * through the instance's request interceptors again, so a token they set is the new one; the
+ * app's response interceptors see only its final outcome. When the server rejects the refresh
+ * (a 4xx other than 408 and 429), `onSessionExpired` runs once and the waiting requests reject
+ * with {@link SessionExpiredError}; any other refresh failure rejects them with
+ * {@link RefreshFailedError} and leaves the session alone.
  *
- * A request made with `{ skipAuthRefresh: true }` in its config is left alone. Attach the
- * interceptor after adding the instance's own request interceptors: axios runs them last-added
- * first, so a request held during a refresh reaches them after the refresh and picks up the
- * new token.
+ * A request made with `{ skipAuthRefresh: true }` in its config is left alone. The order in
+ * which the app adds its own interceptors does not matter. Attaching the same options object
+ * or session to the same instance again returns the interceptor already attached; other
+ * interceptors on the same instance all stay in force, the newest first.
  *
  * @param instance An instance from `axios.create()`.
  * @param options Either the options of a session of its own (`refresh` and the rest), or a
@@ -106,81 +79,34 @@ export function createRefreshInterceptor(
   options: RefreshInterceptorOptions | SharedSessionOptions,
 ): RefreshInterceptor {
   validateInstance(instance);
+  checkObject(options);
+  const wiring = Wiring.of(instance);
+  const existing = wiring.find(options, (options as Partial<SharedSessionOptions>).session);
+  const handle = existing && handles.get(existing);
+  if (handle) return handle;
   const session = sessionOf(options);
   checkOptional('shouldRefresh', options.shouldRefresh);
+  checkOptional('shouldRefreshResponse', options.shouldRefreshResponse);
   const owned = session !== (options as Partial<SharedSessionOptions>).session;
-  const shouldRefresh = options.shouldRefresh ?? defaults.shouldRefresh;
-  const headers = trackDefaultHeaders(instance);
-  const interrupts = new Set<Interrupt>();
-  const unsubscribe = session.subscribe(headers);
+  const attachment: Attachment = {
+    session,
+    options,
+    shouldRefresh: options.shouldRefresh ?? defaults.shouldRefresh,
+    refreshOnResponse: options.shouldRefreshResponse ?? defaults.shouldRefreshResponse,
+    readsBody: options.shouldRefreshResponse !== undefined,
+    interrupts: new Set(),
+  };
+  wiring.attach(attachment);
   let ejected = false;
-  const bareClient = (): AxiosInstance => instance.create(instance.defaults);
-
-  // Records which credentials the request goes out with.
-  const stamp = (config: Marked): void => {
-    config.headers[EPOCH] = session.epoch;
-  };
-
-  const hold = async (config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
-    if (ejected) return config;
-    let outcome;
-    try {
-      outcome = await waitFor(session.renew({ config, client: bareClient }), config, interrupts);
-    } catch (failure) {
-      throw requestError(failure, config);
-    }
-    if (outcome === EJECTED) return config;
-    headers.apply(config, sentUnder(config) ?? 0);
-    // It goes out now, with the credentials of the refresh it waited for.
-    stamp(config);
-    return config;
-  };
-
-  const recover = async (error: unknown): Promise<AxiosResponse> => {
-    if (ejected || !isAxiosError(error) || !error.config || !error.response) throw error;
-    const { response } = error;
-    const config = error.config as Marked;
-    if (config.skipAuthRefresh === true || config[RETRIED] || !shouldRefresh(error)) {
-      throw error;
-    }
-    // Unstamped when an app interceptor replaced the headers object: counted as current, which
-    // at worst costs one more refresh.
-    const sentEpoch = sentUnder(config) ?? session.epoch;
-    const trigger = { error: error as AxiosError, config, client: bareClient };
-    let outcome;
-    try {
-      outcome = await waitFor(session.recover(sentEpoch, trigger), config, interrupts);
-    } catch (failure) {
-      throw requestError(failure, config, response);
-    }
-    if (outcome === EJECTED) throw error;
-    const spent = replayError(error);
-    if (spent) throw spent;
-    headers.apply(config, sentEpoch);
-    config[RETRIED] = true;
-    return instance.request(config);
-  };
-
-  // axios asks `runWhen` about every request before it runs any interceptor: stamping there
-  // costs the success path neither an interceptor nor a promise hop.
-  const holdId = instance.interceptors.request.use(hold, null, {
-    runWhen: (config) => {
-      stamp(config);
-      return config.skipAuthRefresh !== true && session.due();
-    },
-  });
-  const recoverId = instance.interceptors.response.use(null, recover);
-
-  return {
+  const interceptor: RefreshInterceptor = {
     session,
     eject() {
       if (ejected) return;
       ejected = true;
-      instance.interceptors.request.eject(holdId);
-      instance.interceptors.response.eject(recoverId);
-      unsubscribe();
-      for (const interrupt of [...interrupts]) interrupt();
+      wiring.detach(attachment);
       if (owned) session.dispose();
     },
   };
+  handles.set(attachment, interceptor);
+  return interceptor;
 }

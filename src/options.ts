@@ -1,4 +1,4 @@
-import type { AxiosError, AxiosInstance } from 'axios';
+import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import type { SessionExpiredError } from './errors.js';
 import type { RefreshSession } from './session.js';
 
@@ -46,15 +46,17 @@ export interface SessionOptions {
    * Obtains new credentials, for example `({ client }) => client.post('users/refresh/')`.
    * At most one runs at a time per session. It may return a promise; once that resolves the
    * credentials are taken to be fresh.
-   * Rejecting with a 4xx response ends the session; any other failure (network error,
-   * timeout, 5xx, an error thrown here) is transient and the next 401 tries again.
+   * Rejecting with a 4xx response other than 408 and 429, or resolving with one, ends the
+   * session; any other failure (network error, timeout, 408, 429, 5xx, an error thrown here)
+   * is transient and the next 401 tries again.
    */
   refresh: (context: RefreshContext) => unknown;
   /**
-   * Called once when the server rejects a refresh (4xx): the session is over. Typically it
-   * clears the app's user state and sends the user to the login page. It is not called for a
-   * transient failure (network error, timeout, 5xx). Errors it throws or rejects with are
-   * ignored.
+   * Called once when the server rejects a refresh (a 4xx other than 408 and 429): the session
+   * is over. Typically it clears the app's user state and sends the user to the login page. It
+   * is not called for a transient failure (network error, timeout, 408, 429, 5xx). It runs once
+   * every request waiting on that refresh has its outcome, so what it does (navigate, eject,
+   * clear state) changes nothing for them. Errors it throws or rejects with are ignored.
    * @default undefined
    */
   onSessionExpired?: ((error: SessionExpiredError) => unknown) | undefined;
@@ -101,6 +103,24 @@ export interface InstanceOptions {
    * @default (error) => error.response?.status === 401
    */
   shouldRefresh?: ((error: AxiosError) => boolean) | undefined;
+  /**
+   * Whether a response that axios resolved means the credentials have expired: a 401 that a
+   * permissive `validateStatus` lets through, or an auth failure signalled in the body, as
+   * GraphQL servers do with a 200. When given, it sees the body as `transformResponse` makes it
+   * (parsed JSON). Such a response is refreshed and replayed like a rejected 401; the app's
+   * response interceptors never see it.
+   * @default (response) => response.status === 401
+   *
+   * @example
+   * ```ts
+   * createRefreshInterceptor(graphql, {
+   *   refresh,
+   *   shouldRefreshResponse: ({ status, data }) =>
+   *     status === 401 || data?.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED'),
+   * });
+   * ```
+   */
+  shouldRefreshResponse?: ((response: AxiosResponse) => boolean) | undefined;
 }
 
 /**
@@ -124,10 +144,12 @@ export const defaults: {
   readonly refreshTimeout: number;
   readonly refreshMargin: number;
   readonly shouldRefresh: (error: AxiosError) => boolean;
+  readonly shouldRefreshResponse: (response: AxiosResponse) => boolean;
 } = {
   refreshTimeout: 10_000,
   refreshMargin: 5_000,
   shouldRefresh: (error) => error.response?.status === 401,
+  shouldRefreshResponse: (response) => response.status === 401,
 };
 
 const MAX_TIMEOUT = 2_147_483_647;

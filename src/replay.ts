@@ -1,35 +1,40 @@
 import { AxiosError } from 'axios';
+import type { InternalAxiosRequestConfig } from 'axios';
 import { ERR_BODY_NOT_REPLAYABLE } from './errors.js';
 
 interface StreamLike {
   pipe?: unknown;
   getReader?: unknown;
-  readableDidRead?: unknown;
-  readableEnded?: unknown;
-  destroyed?: unknown;
-  locked?: unknown;
 }
 
-/** A Node or web stream that has been read cannot be sent again: a retry would send it empty. */
-function isSpent(data: unknown): boolean {
+/**
+ * A Node stream (a `form-data` body is one), or a web `ReadableStream`, can be read once: sent
+ * again it would hang or go out empty. Everything else axios sends (strings, buffers, Blobs,
+ * FormData, URLSearchParams, plain objects) can be sent twice.
+ */
+function isOneShot(data: unknown): boolean {
   if (typeof data !== 'object' || data === null) return false;
   const stream = data as StreamLike;
-  if (typeof stream.pipe === 'function') {
-    return stream.readableDidRead === true || stream.readableEnded === true || stream.destroyed === true;
-  }
-  return typeof stream.getReader === 'function' && stream.locked === true;
+  return typeof stream.pipe === 'function' || typeof stream.getReader === 'function';
 }
 
-/** The error a retry fails with instead of sending a spent body; undefined when it can be replayed. */
-export function replayError(error: AxiosError): AxiosError | undefined {
-  if (!isSpent(error.config?.data)) return undefined;
+/**
+ * The error a retry fails with at once, instead of sending again a body that was given as a
+ * stream and has been read; undefined when the body as the caller gave it can be sent again.
+ */
+export function replayError(
+  data: unknown,
+  config: InternalAxiosRequestConfig,
+  cause: AxiosError,
+): AxiosError | undefined {
+  if (!isOneShot(data)) return undefined;
   const failure = new AxiosError(
-    'Cannot replay the request after the refresh: its body is a stream that was already read',
+    'Cannot replay the request after the refresh: its body is a stream, which can be read only once',
     ERR_BODY_NOT_REPLAYABLE,
-    error.config,
-    error.request,
-    error.response,
+    config,
+    cause.request,
+    cause.response,
   );
-  (failure as { cause?: unknown }).cause = error;
+  (failure as { cause?: unknown }).cause = cause;
   return failure;
 }

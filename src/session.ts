@@ -1,4 +1,5 @@
-import type { AxiosError, AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+import { AxiosError } from 'axios';
+import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { SessionExpiredError, isSessionExpiredError } from './errors.js';
 import { defaults, validateSessionOptions } from './options.js';
 import type { SessionOptions } from './options.js';
@@ -51,6 +52,9 @@ export interface SessionListener {
 
 /** @internal Why a refresh did not give new credentials. */
 export class RefreshFailure extends Error {
+  /** Set for a refresh started ahead of expiry rather than by a failed request. */
+  ahead = false;
+
   constructor(
     readonly expired: boolean,
     override readonly cause: unknown,
@@ -62,10 +66,47 @@ export class RefreshFailure extends Error {
 
 const noop = (): void => {};
 
+/**
+ * True for a refresh ahead of expiry that failed transiently: no reason to hold a request back,
+ * since the credentials it meant to replace still work.
+ */
+export function isSoftFailure(failure: unknown): boolean {
+  return failure instanceof RefreshFailure && failure.ahead && !failure.expired;
+}
+
+/** Answers to a refresh that are worth trying again later: timeout and rate limit. */
+const TRANSIENT = new Set([408, 429]);
+
+/** True when the refresh failed because the server refused the credentials: the session is over. */
 export function isRejection(cause: unknown): boolean {
   if (isSessionExpiredError(cause)) return true;
   const status = (cause as { response?: { status?: unknown } } | null | undefined)?.response?.status;
-  return typeof status === 'number' && status >= 400 && status < 500;
+  return typeof status === 'number' && status >= 400 && status < 500 && !TRANSIENT.has(status);
+}
+
+interface ResponseLike {
+  status?: unknown;
+  config?: InternalAxiosRequestConfig;
+  request?: unknown;
+  headers?: unknown;
+}
+
+/**
+ * A refresh that resolved with an axios response whose status is not 2xx (its client resolves
+ * what a permissive `validateStatus` lets through) failed: the error axios would have thrown.
+ */
+function failedAnswer(value: unknown): AxiosError | undefined {
+  const response = value as ResponseLike | null | undefined;
+  const status = response?.status;
+  if (typeof status !== 'number' || status === 0 || (status >= 200 && status < 300)) return undefined;
+  if (typeof response?.headers !== 'object' || typeof response.config !== 'object') return undefined;
+  return new AxiosError(
+    `Request failed with status code ${status}`,
+    status >= 500 ? AxiosError.ERR_BAD_RESPONSE : AxiosError.ERR_BAD_REQUEST,
+    response.config,
+    response.request,
+    value as AxiosResponse,
+  );
 }
 
 /**
@@ -92,6 +133,12 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
   // Held weakly: an instance that shares a long-lived session and is dropped without `eject`
   // must still be collected, and must not cost every later refresh a look at its headers.
   const listeners = new Set<{ deref(): SessionListener | undefined }>();
+  // Drops the entry of a collected listener at once, not at the next refresh: a server that
+  // makes an instance per request would otherwise pile them up between refreshes.
+  const forget =
+    typeof FinalizationRegistry === 'function'
+      ? new FinalizationRegistry<{ deref(): SessionListener | undefined }>((ref) => listeners.delete(ref))
+      : undefined;
   const notify = (event: keyof SessionListener): void => {
     for (const ref of listeners) {
       const listener = ref.deref();
@@ -111,9 +158,7 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     notify('succeeded');
   }
 
-  function ended(failure: RefreshFailure, trigger?: RefreshTrigger): void {
-    epoch += 1;
-    expired = { epoch, failure };
+  function report(failure: RefreshFailure, trigger?: RefreshTrigger): void {
     if (!onSessionExpired) return;
     const error = new SessionExpiredError(failure.cause, trigger?.config, trigger?.error?.response);
     try {
@@ -145,8 +190,10 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
       new Promise<unknown>((run) => {
         run(refresh({ client: trigger.client(), error: trigger.error, signal: controller.signal }));
       }).then(
-        () => {
-          resolve();
+        (value) => {
+          const failed = failedAnswer(value);
+          if (failed) reject(new RefreshFailure(isRejection(failed), failed));
+          else resolve();
         },
         (cause: unknown) => {
           reject(new RefreshFailure(isRejection(cause), cause));
@@ -166,8 +213,16 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
       (failure: unknown) => {
         settle();
         if (!(failure instanceof RefreshFailure)) throw failure;
-        if (failure.expired) ended(failure, trigger);
-        else epoch += 1;
+        failure.ahead = trigger.error === undefined;
+        epoch += 1;
+        if (failure.expired) {
+          expired = { epoch, failure };
+          // Reported once every request waiting on this refresh has its outcome (their reactions
+          // were added before this one), so whatever the handler does cannot change them.
+          promise.catch(() => {
+            report(failure, trigger);
+          });
+        }
         throw failure;
       },
     );
@@ -205,8 +260,10 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     subscribe(listener) {
       const ref = typeof WeakRef === 'function' ? new WeakRef(listener) : { deref: () => listener };
       listeners.add(ref);
+      forget?.register(listener, ref, ref);
       return () => {
         listeners.delete(ref);
+        forget?.unregister(ref);
       };
     },
     adopt(apply) {
@@ -215,7 +272,10 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
       renewed();
     },
     expire(cause) {
-      ended(new RefreshFailure(true, cause));
+      const failure = new RefreshFailure(true, cause);
+      epoch += 1;
+      expired = { epoch, failure };
+      report(failure);
     },
     dispose() {
       listeners.clear();

@@ -70,7 +70,7 @@ describe('request bodies on retry', () => {
     const error = (await api.post('/api/upload', Readable.from(['streamed data'])).catch((e: unknown) => e)) as AxiosError;
 
     expect(error.code).toBe(ERR_BODY_NOT_REPLAYABLE);
-    expect(error.message).toMatch(/stream that was already read/);
+    expect(error.message).toMatch(/stream, which can be read only once/);
     expect(error.response?.status).toBe(401);
     expect(posts()).toHaveLength(1);
     // The credentials were still refreshed, so sending the upload again works.

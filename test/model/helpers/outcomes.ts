@@ -75,14 +75,17 @@ export function classifyError(record: RequestRecord, error: unknown, ejected: bo
   }
   if (record.plan.skip) return classifySkipped(record, error, log);
   const held = record.heldBy !== undefined && record.sends === 0;
+  // A request held before it was sent carries the refresh's own answer, if it had one.
+  const foreign = (failure: { response?: unknown; cause?: unknown }): boolean =>
+    held && failure.response !== undefined && failure.response !== (failure.cause as { response?: unknown } | undefined)?.response;
   if (isSessionExpiredError(error)) {
-    if (!own || !rejectionCause(error.cause) || (held && error.response !== undefined)) {
+    if (!own || !rejectionCause(error.cause) || foreign(error)) {
       log.violation(`r${id} got a SessionExpiredError that is not about it or not caused by a rejected refresh: ${describe(error.cause)}`);
     }
     return 'session-expired';
   }
   if (isRefreshFailedError(error)) {
-    if (!own || !transientCause(error.cause) || (held && error.response !== undefined)) {
+    if (!own || !transientCause(error.cause) || foreign(error)) {
       log.violation(`r${id} got a RefreshFailedError that is not about it or not caused by a transient failure: ${describe(error.cause)}`);
     }
     return 'refresh-failed';
