@@ -1,5 +1,5 @@
 import { AxiosError, getAdapter, isAxiosError } from 'axios';
-import type { AxiosAdapter, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ERR_BODY_NOT_REPLAYABLE, RefreshFailedError, SessionExpiredError, isRefreshFailedError, isSessionExpiredError } from './errors.js';
 import { trackDefaultHeaders } from './headers.js';
 import { prepare } from './prepare.js';
@@ -25,6 +25,11 @@ export interface Attachment {
 
 /** What the library knows of one request, from the moment axios starts it. */
 interface Sending {
+  /**
+   * No response interceptor but the library's: the outcome goes straight to it, which then
+   * judges it as the adapter would have, without a promise hop of the adapter's own.
+   */
+  readonly alone: boolean;
   /** The adapter the request would have used without the library. */
   readonly adapter: InternalAxiosRequestConfig['adapter'];
   /** The body as the caller gave it, before any interceptor or transform. */
@@ -34,8 +39,8 @@ interface Sending {
   /** When the request started, if it has a `timeout` that waiting must count against. */
   readonly started: number;
   /** Each attachment's session epoch when the request went out, in `attached` order. */
-  attached?: readonly Attachment[];
-  epochs?: number[];
+  attached: readonly Attachment[] | undefined;
+  epochs: number | number[] | undefined;
 }
 
 // Set only on a retry, so it must survive axios's config merge: a string key, since axios
@@ -45,13 +50,9 @@ const RETRIED = 'axiosRefreshRetried';
 // the headers object the request went out with, which axios creates afresh per request,
 // never copies symbol keys from and keeps on `error.config` and `response.config`.
 const SENT = Symbol('sent');
-// Marks the adapter the library installed on a request, so that a config sent again by
-// another plugin (axios-retry re-sends `error.config`) is not wrapped twice.
-const SENDING = Symbol('sending');
 
 type Marked = InternalAxiosRequestConfig & { [RETRIED]?: true };
 type Stamped = { [SENT]?: Sending };
-type Sender = AxiosAdapter & { [SENDING]?: Sending };
 
 const wirings = new WeakMap<AxiosInstance, Wiring>();
 
@@ -124,7 +125,7 @@ export class Wiring {
     // Never runs: axios asks `runWhen` about every request before any interceptor runs, which
     // is where the library puts its adapter on the request at no cost to the success path.
     this.startId = instance.interceptors.request.use((config) => config, null, { runWhen: this.start });
-    this.outerId = instance.interceptors.response.use(null, this.outer);
+    this.outerId = instance.interceptors.response.use(this.outerResolved, this.outer);
   }
 
   find(options: object, session: unknown): Attachment | undefined {
@@ -166,18 +167,19 @@ export class Wiring {
   }
 
   private readonly start = (config: InternalAxiosRequestConfig): boolean => {
-    this.keepOuterLast();
+    const alone = this.keepOuterLast();
     if (config.skipAuthRefresh === true || this.attachments.length === 0) return false;
-    const earlier = (config.adapter as Sender | undefined)?.[SENDING];
     const sending: Sending = {
-      adapter: earlier ? earlier.adapter : config.adapter,
+      alone,
+      adapter: config.adapter,
       data: config.data,
       generation: this.generation(),
       started: config.timeout ? Date.now() : 0,
+      attached: undefined,
+      epochs: undefined,
     };
-    const send: Sender = (ready) => this.send(sending, ready);
-    send[SENDING] = sending;
-    config.adapter = send;
+    (config.headers as Stamped)[SENT] = sending;
+    config.adapter = this.send;
     return false;
   };
 
@@ -186,15 +188,20 @@ export class Wiring {
    * response into an auth error (a GraphQL body) must still be seen: the library's response
    * interceptor is kept last. Checked as each request starts, before axios reads the list.
    */
-  private keepOuterLast(): void {
+  private keepOuterLast(): boolean {
     const manager = this.instance.interceptors.response;
     const handlers = manager.handlers as Array<{ rejected?: unknown } | null> | undefined;
-    if (!handlers) return;
+    if (!handlers) return false;
     let last = handlers.length - 1;
     while (last >= 0 && handlers[last] == null) last -= 1;
-    if (last < 0 || handlers[last]?.rejected === this.outer) return;
+    if (last >= 0 && handlers[last]?.rejected === this.outer) {
+      let first = 0;
+      while (handlers[first] == null) first += 1;
+      return first === last;
+    }
     manager.eject(this.outerId);
-    this.outerId = manager.use(null, this.outer);
+    this.outerId = manager.use(this.outerResolved, this.outer);
+    return false;
   }
 
   private due(): boolean {
@@ -202,7 +209,25 @@ export class Wiring {
     return false;
   }
 
-  private send(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
+  /**
+   * The adapter of every request the library looks after. What it knows of the request rides
+   * on its headers; an app interceptor that replaced them took that along, and the request is
+   * then taken as it is now.
+   */
+  private readonly send = (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+    const sending = (config.headers as Stamped)[SENT] ?? {
+      alone: false,
+      adapter: this.instance.defaults.adapter,
+      data: config.data,
+      generation: this.generation(),
+      started: 0,
+      attached: undefined,
+      epochs: undefined,
+    };
+    return this.dispatch(sending, config);
+  };
+
+  private dispatch(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
     if (this.due() || this.generation() !== sending.generation) return this.held(sending, config);
     return this.attempt(sending, config);
   }
@@ -259,38 +284,57 @@ export class Wiring {
   private attempt(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
     const attached = this.attachments;
     sending.attached = attached;
-    sending.epochs = attached.map((a) => a.session.epoch);
+    sending.epochs = attached.length === 1 ? attached[0]!.session.epoch : attached.map((a) => a.session.epoch);
     (config.headers as Stamped)[SENT] = sending;
-    const adapter = getAdapter(sending.adapter ?? this.instance.defaults.adapter, config);
-    return adapter(config).then(
-      (response) => this.resolved(sending, config, response),
-      (error: unknown) => this.rejected(sending, config, error),
-    );
+    // The config the app and other plugins see afterwards (`error.config`, which axios-retry
+    // sends again) names the adapter it had, not the library's.
+    const original = sending.adapter ?? this.instance.defaults.adapter;
+    if (original !== undefined) config.adapter = original;
+    const adapter = typeof original === 'function' ? original : getAdapter(original, config);
+    if (sending.alone) return adapter(config);
+    // A resolved response needs a look only if it could be an auth failure: with axios's own
+    // `validateStatus` and no body check, a 401 never resolves.
+    if (!this.readsBodies && config.validateStatus?.(401) !== true) return adapter(config).then(undefined, this.rejected);
+    return adapter(config).then(this.resolved, this.rejected);
   }
 
-  private resolved(sending: Sending, config: Marked, response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> {
-    if (config[RETRIED] || config.skipAuthRefresh === true) return response;
+  /** Whether an attachment asks to see resolved responses' bodies. */
+  private get readsBodies(): boolean {
+    for (const attachment of this.attachments) if (attachment.readsBody) return true;
+    return false;
+  }
+
+  private readonly resolved = (response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> => {
+    const config = response.config as Marked | undefined;
+    const sending = (config?.headers as Stamped | undefined)?.[SENT];
+    if (!config || !sending || config[RETRIED] || config.skipAuthRefresh === true) return response;
     let view: AxiosResponse | undefined;
-    const attachment = this.attachments.find((a) => a.refreshOnResponse(a.readsBody ? (view ??= readable(response, config)) : response));
-    if (!attachment) return response;
-    return this.recover(sending, config, attachment, rejection(response), () => response);
-  }
+    for (const attachment of this.attachments) {
+      if (!attachment.refreshOnResponse(attachment.readsBody ? (view ??= readable(response, config)) : response)) continue;
+      return this.recover(sending, config, attachment, rejection(response), () => response);
+    }
+    return response;
+  };
 
-  private rejected(sending: Sending, config: Marked, error: unknown): Promise<AxiosResponse> {
+  private readonly rejected = (error: unknown): Promise<AxiosResponse> => {
     const pass = (): never => {
       throw error;
     };
-    // An error without its request (a hostile adapter's) is not the library's to judge.
+    // An error without its request (a hostile adapter's) is not the library's to judge here.
     if (!isAxiosError(error) || !error.response || !error.config) return pass();
-    if (config[RETRIED] || config.skipAuthRefresh === true) return pass();
+    const config = error.config as Marked;
+    const sending = (config.headers as Stamped | undefined)?.[SENT];
+    if (!sending || config[RETRIED] || config.skipAuthRefresh === true) return pass();
     const attachment = this.attachments.find((a) => a.shouldRefresh(error));
     if (!attachment) return pass();
     return this.recover(sending, config, attachment, error, pass);
-  }
+  };
 
   private epochOf(sending: Sending | undefined, attachment: Attachment): number {
     const index = sending?.attached?.indexOf(attachment) ?? -1;
-    return index >= 0 ? (sending?.epochs?.[index] ?? attachment.session.epoch) : attachment.session.epoch;
+    const epochs = sending?.epochs;
+    const epoch = typeof epochs === 'number' ? (index === 0 ? epochs : undefined) : epochs?.[index];
+    return epoch ?? attachment.session.epoch;
   }
 
   /** Waits for the refresh that a request sent under stale credentials needs. */
@@ -325,7 +369,7 @@ export class Wiring {
     sending.generation = this.generation();
     // Marked as a retry, it goes out like any request (held if a refresh is due meanwhile), and
     // its outcome is the caller's as it is.
-    return this.send(sending, retry);
+    return this.dispatch(sending, retry);
   }
 
   /**
@@ -340,10 +384,33 @@ export class Wiring {
     }
     const attachment = this.attachments.find((a) => a.shouldRefresh(error as AxiosError));
     if (!attachment) throw error;
+    return this.reenter(config, attachment, error as AxiosError, () => {
+      throw error;
+    });
+  };
+
+  /** For a request alone with the library: a response axios resolved, judged after its transforms. */
+  private readonly outerResolved = (response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> => {
+    const config = response.config as Marked | undefined;
+    const sending = (config?.headers as Stamped | undefined)?.[SENT];
+    if (!config || !sending?.alone || config[RETRIED] || config.skipAuthRefresh === true) return response;
+    for (const attachment of this.attachments) {
+      if (!attachment.refreshOnResponse(response)) continue;
+      return this.reenter(config, attachment, rejection(response), () => response);
+    }
+    return response;
+  };
+
+  private async reenter<T>(
+    config: Marked,
+    attachment: Attachment,
+    error: AxiosError,
+    pass: () => T,
+  ): Promise<AxiosResponse | T> {
     const sending = (config.headers as Stamped | undefined)?.[SENT];
-    if (!(await this.refreshFor(sending, config, attachment, error as AxiosError))) throw error;
+    if (!(await this.refreshFor(sending, config, attachment, error))) return pass();
     const data = sending ? sending.data : config.data;
-    const spent = replayError(data, config, error as AxiosError);
+    const spent = replayError(data, config, error);
     if (spent) throw spent;
     if (sending) this.headers.apply(config, sending.generation);
     return this.instance.request({
@@ -352,5 +419,5 @@ export class Wiring {
       adapter: sending ? sending.adapter : config.adapter,
       [RETRIED]: true,
     } as Marked);
-  };
+  }
 }
