@@ -3,7 +3,7 @@ import { checkObject, checkOptional, defaults, expected, validateInstance } from
 import type { RefreshInterceptorOptions, SharedSessionOptions } from './options.js';
 import { createRefreshSession, isRefreshSession } from './session.js';
 import type { RefreshSession } from './session.js';
-import { Wiring } from './wiring.js';
+import { wiringOf } from './wiring.js';
 import type { Attachment } from './wiring.js';
 
 /**
@@ -80,8 +80,9 @@ export function createRefreshInterceptor(
 ): RefreshInterceptor {
   validateInstance(instance);
   checkObject(options);
-  const wiring = Wiring.of(instance);
-  const existing = wiring.find(options, (options as Partial<SharedSessionOptions>).session);
+  const wiring = wiringOf(instance);
+  const shared = (options as Partial<SharedSessionOptions>).session;
+  const existing = wiring.attachments.find((a) => a.options === options || a.session === shared);
   const handle = existing && handles.get(existing);
   if (handle) return handle;
   const session = sessionOf(options);

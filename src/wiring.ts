@@ -54,7 +54,6 @@ const SENT = Symbol('sent');
 type Marked = InternalAxiosRequestConfig & { [RETRIED]?: true };
 type Stamped = { [SENT]?: Sending };
 
-const wirings = new WeakMap<AxiosInstance, Wiring>();
 
 function ok2xx(status: number): boolean {
   return status >= 200 && status < 300;
@@ -99,224 +98,168 @@ function readable(response: AxiosResponse, config: InternalAxiosRequestConfig): 
   return { ...response, data };
 }
 
-/**
- * Everything the library attaches to one axios instance, however many interceptors the app
- * creates on it: one set of axios hooks that serves every attachment.
- */
-export class Wiring {
+/** Everything the library attaches to one axios instance. */
+export interface Wiring {
   /** Newest first: a later setup (hot reload, a new log-in) takes precedence. */
-  attachments: readonly Attachment[] = [];
-  private readonly headers;
-  private readonly unsubscribes = new Map<Attachment, () => void>();
-  private readonly startId: number;
-  private outerId: number;
+  readonly attachments: readonly Attachment[];
+  attach(attachment: Attachment): void;
+  detach(attachment: Attachment): void;
+}
 
-  static of(instance: AxiosInstance): Wiring {
-    let wiring = wirings.get(instance);
-    if (!wiring) {
-      wiring = new Wiring(instance);
-      wirings.set(instance, wiring);
-    }
-    return wiring;
-  }
+const wirings = new WeakMap<AxiosInstance, Wiring>();
 
-  private constructor(private readonly instance: AxiosInstance) {
-    this.headers = trackDefaultHeaders(instance, () => this.generation());
-    // Never runs: axios asks `runWhen` about every request before any interceptor runs, which
-    // is where the library puts its adapter on the request at no cost to the success path.
-    this.startId = instance.interceptors.request.use((config) => config, null, { runWhen: this.start });
-    this.outerId = instance.interceptors.response.use(this.outerResolved, this.outer);
-  }
+/**
+ * The library's hooks on `instance`, made once however many interceptors the app creates on it,
+ * so that they cannot undo or overwrite one another.
+ */
+export function wiringOf(instance: AxiosInstance): Wiring {
+  const existing = wirings.get(instance);
+  if (existing) return existing;
 
-  find(options: object, session: unknown): Attachment | undefined {
-    return this.attachments.find((a) => a.options === options || a.session === session);
-  }
-
-  attach(attachment: Attachment): void {
-    this.attachments = [attachment, ...this.attachments];
-    this.unsubscribes.set(attachment, attachment.session.subscribe(this.headers));
-  }
-
-  detach(attachment: Attachment): void {
-    this.attachments = this.attachments.filter((a) => a !== attachment);
-    this.unsubscribes.get(attachment)?.();
-    this.unsubscribes.delete(attachment);
-    for (const interrupt of [...attachment.interrupts]) interrupt();
-    if (this.attachments.length > 0) return;
-    this.instance.interceptors.request.eject(this.startId);
-    this.instance.interceptors.response.eject(this.outerId);
-    wirings.delete(this.instance);
-  }
+  let attachments: readonly Attachment[] = [];
+  const unsubscribes = new Map<Attachment, () => void>();
+  const { request: requests, response: responses } = instance.interceptors;
 
   /** Moves on whenever any attached session's epoch does. */
-  private generation(): number {
+  const generation = (): number => {
     let sum = 0;
-    for (const { session } of this.attachments) sum += session.epoch;
+    for (const { session } of attachments) sum += session.epoch;
     return sum;
-  }
+  };
+  const headers = trackDefaultHeaders(instance, generation);
 
-  private readonly client = (): AxiosInstance => {
-    const client = this.instance.create(this.instance.defaults);
+  const client = (): AxiosInstance => {
+    const bare = instance.create(instance.defaults);
     // The refresh's own answer is judged by its status, whatever the instance resolves.
-    client.defaults.validateStatus = ok2xx;
-    return client;
+    bare.defaults.validateStatus = ok2xx;
+    return bare;
   };
+  const trigger = (config: InternalAxiosRequestConfig, error?: AxiosError): RefreshTrigger => ({ error, config, client });
 
-  private trigger(config: InternalAxiosRequestConfig, error?: AxiosError): RefreshTrigger {
-    return { error, config, client: this.client };
-  }
-
-  private readonly start = (config: InternalAxiosRequestConfig): boolean => {
-    const alone = this.keepOuterLast();
-    if (config.skipAuthRefresh === true || this.attachments.length === 0) return false;
-    const sending: Sending = {
-      alone,
-      adapter: config.adapter,
-      data: config.data,
-      generation: this.generation(),
-      started: config.timeout ? Date.now() : 0,
-      attached: undefined,
-      epochs: undefined,
-    };
-    (config.headers as Stamped)[SENT] = sending;
-    config.adapter = this.send;
+  const due = (): boolean => {
+    for (const { session } of attachments) if (session.due()) return true;
     return false;
   };
 
-  /**
-   * An app response interceptor added after the library's runs after it, and one that turns a
-   * response into an auth error (a GraphQL body) must still be seen: the library's response
-   * interceptor is kept last. Checked as each request starts, before axios reads the list.
-   */
-  private keepOuterLast(): boolean {
-    const manager = this.instance.interceptors.response;
-    const handlers = manager.handlers as Array<{ rejected?: unknown } | null> | undefined;
-    if (!handlers) return false;
-    let last = handlers.length - 1;
-    while (last >= 0 && handlers[last] == null) last -= 1;
-    if (last >= 0 && handlers[last]?.rejected === this.outer) {
-      let first = 0;
-      while (handlers[first] == null) first += 1;
-      return first === last;
-    }
-    manager.eject(this.outerId);
-    this.outerId = manager.use(this.outerResolved, this.outer);
-    return false;
-  }
-
-  private due(): boolean {
-    for (const { session } of this.attachments) if (session.due()) return true;
-    return false;
-  }
-
-  /**
-   * The adapter of every request the library looks after. What it knows of the request rides
-   * on its headers; an app interceptor that replaced them took that along, and the request is
-   * then taken as it is now.
-   */
-  private readonly send = (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
-    const sending = (config.headers as Stamped)[SENT] ?? {
-      alone: false,
-      adapter: this.instance.defaults.adapter,
-      data: config.data,
-      generation: this.generation(),
-      started: 0,
-      attached: undefined,
-      epochs: undefined,
-    };
-    return this.dispatch(sending, config);
-  };
-
-  private dispatch(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
-    if (this.due() || this.generation() !== sending.generation) return this.held(sending, config);
-    return this.attempt(sending, config);
-  }
-
-  private deadline(sending: Sending, config: InternalAxiosRequestConfig): number | undefined {
-    return sending.started && config.timeout ? sending.started + config.timeout : undefined;
-  }
+  const deadline = (sending: Sending | undefined, config: InternalAxiosRequestConfig): number | undefined =>
+    sending?.started && config.timeout ? sending.started + config.timeout : undefined;
 
   /** After a wait, what is left of the request's `timeout` is what its send may take. */
-  private limit(sending: Sending, config: InternalAxiosRequestConfig): void {
-    const deadline = this.deadline(sending, config);
-    if (deadline === undefined) return;
-    const left = deadline - Date.now();
+  const limit = (sending: Sending, config: InternalAxiosRequestConfig): void => {
+    const end = deadline(sending, config);
+    if (end === undefined) return;
+    const left = end - Date.now();
     if (left <= 0) throw timeoutError(config);
     config.timeoutErrorMessage ??= `timeout of ${config.timeout}ms exceeded`;
     config.timeout = left;
-  }
+  };
 
   /** Waits for every attached session that wants a refresh before a request goes out. */
-  private async renewed(sending: Sending, config: InternalAxiosRequestConfig): Promise<void> {
-    for (const attachment of this.attachments) {
+  const renewed = async (sending: Sending, config: InternalAxiosRequestConfig): Promise<void> => {
+    for (const attachment of attachments) {
       if (!attachment.session.due()) continue;
       try {
-        const work = attachment.session.renew(this.trigger(config));
-        await waitFor(work, config, attachment.interrupts, this.deadline(sending, config));
+        const work = attachment.session.renew(trigger(config));
+        await waitFor(work, config, attachment.interrupts, deadline(sending, config));
       } catch (failure) {
-        if (isSoftFailure(failure)) continue;
-        throw requestError(failure, config);
+        if (!isSoftFailure(failure)) throw requestError(failure, config);
       }
     }
-  }
+  };
 
   /**
-   * Prepares a request again after a refresh (so the app's request interceptors read the new
-   * credentials) and sends it with what is left of its timeout.
+   * Prepares a request again after a refresh, so that the app's request interceptors read the
+   * new credentials, with what is left of its timeout.
    */
-  private async prepared(sending: Sending, config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
-    this.headers.apply(config, sending.generation);
-    const ready = await prepare(this.instance, this.start, config, sending.data);
-    this.limit(sending, ready);
+  const prepared = async (sending: Sending, config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
+    headers.apply(config, sending.generation);
+    const ready = await prepare(instance, start, config, sending.data);
+    limit(sending, ready);
     return ready;
-  }
+  };
 
   /** A request that must wait for a refresh before it goes out. */
-  private async held(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
-    await this.renewed(sending, config);
-    if (this.generation() === sending.generation) {
-      this.limit(sending, config);
-      return this.attempt(sending, config);
-    }
-    return this.attempt(sending, await this.prepared(sending, config));
-  }
+  const held = async (sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+    await renewed(sending, config);
+    if (generation() !== sending.generation) return attempt(sending, await prepared(sending, config));
+    limit(sending, config);
+    return attempt(sending, config);
+  };
 
-  private attempt(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
-    const attached = this.attachments;
-    sending.attached = attached;
-    sending.epochs = attached.length === 1 ? attached[0]!.session.epoch : attached.map((a) => a.session.epoch);
+  const dispatch = (sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> =>
+    due() || generation() !== sending.generation ? held(sending, config) : attempt(sending, config);
+
+  const readsBodies = (): boolean => attachments.some((a) => a.readsBody);
+
+  function attempt(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
+    sending.attached = attachments;
+    sending.epochs = attachments.length === 1 ? attachments[0]!.session.epoch : attachments.map((a) => a.session.epoch);
     (config.headers as Stamped)[SENT] = sending;
     // The config the app and other plugins see afterwards (`error.config`, which axios-retry
     // sends again) names the adapter it had, not the library's.
-    const original = sending.adapter ?? this.instance.defaults.adapter;
+    const original = sending.adapter ?? instance.defaults.adapter;
     if (original !== undefined) config.adapter = original;
     const adapter = typeof original === 'function' ? original : getAdapter(original, config);
     if (sending.alone) return adapter(config);
     // A resolved response needs a look only if it could be an auth failure: with axios's own
     // `validateStatus` and no body check, a 401 never resolves.
-    if (!this.readsBodies && config.validateStatus?.(401) !== true) return adapter(config).then(undefined, this.rejected);
-    return adapter(config).then(this.resolved, this.rejected);
+    if (!readsBodies() && config.validateStatus?.(401) !== true) return adapter(config).then(undefined, rejected);
+    return adapter(config).then(resolved, rejected);
   }
 
-  /** Whether an attachment asks to see resolved responses' bodies. */
-  private get readsBodies(): boolean {
-    for (const attachment of this.attachments) if (attachment.readsBody) return true;
-    return false;
-  }
+  const epochOf = (sending: Sending | undefined, attachment: Attachment): number => {
+    const index = sending?.attached?.indexOf(attachment) ?? -1;
+    const epochs = sending?.epochs;
+    const epoch = typeof epochs === 'number' ? (index === 0 ? epochs : undefined) : epochs?.[index];
+    return epoch ?? attachment.session.epoch;
+  };
 
-  private readonly resolved = (response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> => {
+  /** Waits for the refresh that a request sent under stale credentials needs; false when ejected meanwhile. */
+  const refreshFor = async (
+    sending: Sending | undefined,
+    config: InternalAxiosRequestConfig,
+    attachment: Attachment,
+    error: AxiosError,
+  ): Promise<boolean> => {
+    const work = attachment.session.recover(epochOf(sending, attachment), trigger(config, error));
+    try {
+      return (await waitFor(work, config, attachment.interrupts, deadline(sending, config))) !== EJECTED;
+    } catch (failure) {
+      throw requestError(failure, config, error.response);
+    }
+  };
+
+  /** Refreshes, then sends the request again below the response interceptors. */
+  const recover = async <T>(
+    sending: Sending,
+    config: InternalAxiosRequestConfig,
+    attachment: Attachment,
+    error: AxiosError,
+    pass: () => T,
+  ): Promise<AxiosResponse | T> => {
+    if (!(await refreshFor(sending, config, attachment, error))) return pass();
+    const spent = replayError(sending.data, config, error);
+    if (spent) throw spent;
+    const retry = await prepared(sending, { ...config, [RETRIED]: true } as Marked);
+    sending.generation = generation();
+    // Marked as a retry, it goes out like any request (held if a refresh is due meanwhile), and
+    // its outcome is the caller's as it is.
+    return dispatch(sending, retry);
+  };
+
+  const resolved = (response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> => {
     const config = response.config as Marked | undefined;
     const sending = (config?.headers as Stamped | undefined)?.[SENT];
     if (!config || !sending || config[RETRIED] || config.skipAuthRefresh === true) return response;
     let view: AxiosResponse | undefined;
-    for (const attachment of this.attachments) {
+    for (const attachment of attachments) {
       if (!attachment.refreshOnResponse(attachment.readsBody ? (view ??= readable(response, config)) : response)) continue;
-      return this.recover(sending, config, attachment, rejection(response), () => response);
+      return recover(sending, config, attachment, rejection(response), () => response);
     }
     return response;
   };
 
-  private readonly rejected = (error: unknown): Promise<AxiosResponse> => {
+  const rejected = (error: unknown): Promise<AxiosResponse> => {
     const pass = (): never => {
       throw error;
     };
@@ -325,99 +268,123 @@ export class Wiring {
     const config = error.config as Marked;
     const sending = (config.headers as Stamped | undefined)?.[SENT];
     if (!sending || config[RETRIED] || config.skipAuthRefresh === true) return pass();
-    const attachment = this.attachments.find((a) => a.shouldRefresh(error));
-    if (!attachment) return pass();
-    return this.recover(sending, config, attachment, error, pass);
+    const attachment = attachments.find((a) => a.shouldRefresh(error));
+    return attachment ? recover(sending, config, attachment, error, pass) : pass();
   };
 
-  private epochOf(sending: Sending | undefined, attachment: Attachment): number {
-    const index = sending?.attached?.indexOf(attachment) ?? -1;
-    const epochs = sending?.epochs;
-    const epoch = typeof epochs === 'number' ? (index === 0 ? epochs : undefined) : epochs?.[index];
-    return epoch ?? attachment.session.epoch;
-  }
-
-  /** Waits for the refresh that a request sent under stale credentials needs. */
-  private async refreshFor(
-    sending: Sending | undefined,
-    config: InternalAxiosRequestConfig,
-    attachment: Attachment,
-    error: AxiosError,
-  ): Promise<boolean> {
-    const work = attachment.session.recover(this.epochOf(sending, attachment), this.trigger(config, error));
-    let outcome;
-    try {
-      outcome = await waitFor(work, config, attachment.interrupts, sending && this.deadline(sending, config));
-    } catch (failure) {
-      throw requestError(failure, config, error.response);
-    }
-    return outcome !== EJECTED;
-  }
-
-  /** Refreshes and sends the request again below the response interceptors. */
-  private async recover<T>(
-    sending: Sending,
-    config: InternalAxiosRequestConfig,
-    attachment: Attachment,
-    error: AxiosError,
-    pass: () => T,
-  ): Promise<AxiosResponse | T> {
-    if (!(await this.refreshFor(sending, config, attachment, error))) return pass();
-    const spent = replayError(sending.data, config, error);
-    if (spent) throw spent;
-    const retry = await this.prepared(sending, { ...config, [RETRIED]: true } as Marked);
-    sending.generation = this.generation();
-    // Marked as a retry, it goes out like any request (held if a refresh is due meanwhile), and
-    // its outcome is the caller's as it is.
-    return this.dispatch(sending, retry);
-  }
-
-  /**
-   * Last of the response interceptors: an auth error that the app's own interceptors made from
-   * a response (a GraphQL body saying UNAUTHENTICATED) is refreshed, and the request is sent
-   * again through the whole instance, whose interceptors then see its outcome once.
-   */
-  private readonly outer = async (error: unknown): Promise<AxiosResponse> => {
-    const { config, response } = (error ?? {}) as { config?: Marked; response?: unknown };
-    if (!config || !response || isOwnError(error) || config[RETRIED] || config.skipAuthRefresh === true) {
-      throw error;
-    }
-    const attachment = this.attachments.find((a) => a.shouldRefresh(error as AxiosError));
-    if (!attachment) throw error;
-    return this.reenter(config, attachment, error as AxiosError, () => {
-      throw error;
-    });
-  };
-
-  /** For a request alone with the library: a response axios resolved, judged after its transforms. */
-  private readonly outerResolved = (response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> => {
-    const config = response.config as Marked | undefined;
-    const sending = (config?.headers as Stamped | undefined)?.[SENT];
-    if (!config || !sending?.alone || config[RETRIED] || config.skipAuthRefresh === true) return response;
-    for (const attachment of this.attachments) {
-      if (!attachment.refreshOnResponse(response)) continue;
-      return this.reenter(config, attachment, rejection(response), () => response);
-    }
-    return response;
-  };
-
-  private async reenter<T>(
-    config: Marked,
-    attachment: Attachment,
-    error: AxiosError,
-    pass: () => T,
-  ): Promise<AxiosResponse | T> {
+  /** Refreshes, then sends the request again through the whole instance. */
+  const reenter = async <T>(config: Marked, attachment: Attachment, error: AxiosError, pass: () => T): Promise<AxiosResponse | T> => {
     const sending = (config.headers as Stamped | undefined)?.[SENT];
-    if (!(await this.refreshFor(sending, config, attachment, error))) return pass();
+    if (!(await refreshFor(sending, config, attachment, error))) return pass();
     const data = sending ? sending.data : config.data;
     const spent = replayError(data, config, error);
     if (spent) throw spent;
-    if (sending) this.headers.apply(config, sending.generation);
-    return this.instance.request({
-      ...config,
-      data,
-      adapter: sending ? sending.adapter : config.adapter,
-      [RETRIED]: true,
-    } as Marked);
+    if (sending) headers.apply(config, sending.generation);
+    return instance.request({ ...config, data, adapter: sending ? sending.adapter : config.adapter, [RETRIED]: true } as Marked);
+  };
+
+  /**
+   * Last of the response interceptors: an auth error that the app's own interceptors made from a
+   * response (a GraphQL body saying UNAUTHENTICATED) is refreshed, and the request is sent again
+   * through the whole instance, whose interceptors then see its outcome once. For a request
+   * alone with the library it judges every outcome, as the adapter would have.
+   */
+  const outer = async (error: unknown): Promise<AxiosResponse> => {
+    const { config, response } = (error ?? {}) as { config?: Marked; response?: unknown };
+    if (!config || !response || isOwnError(error) || config[RETRIED] || config.skipAuthRefresh === true) throw error;
+    const attachment = attachments.find((a) => a.shouldRefresh(error as AxiosError));
+    if (!attachment) throw error;
+    return reenter(config, attachment, error as AxiosError, () => {
+      throw error;
+    });
+  };
+  const outerResolved = (response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> => {
+    const config = response.config as Marked | undefined;
+    const sending = (config?.headers as Stamped | undefined)?.[SENT];
+    if (!config || !sending?.alone || config[RETRIED] || config.skipAuthRefresh === true) return response;
+    const attachment = attachments.find((a) => a.refreshOnResponse(response));
+    return attachment ? reenter(config, attachment, rejection(response), () => response) : response;
+  };
+
+  let outerId = responses.use(outerResolved, outer);
+
+  /**
+   * Keeps the library's response interceptor last, so that it sees what every app interceptor
+   * made of a response, and tells whether it is the only one. Checked as each request starts,
+   * before axios reads the list.
+   */
+  const keepOuterLast = (): boolean => {
+    const handlers = responses.handlers as Array<{ rejected?: unknown } | null> | undefined;
+    if (!handlers) return false;
+    let last = handlers.length - 1;
+    while (last >= 0 && handlers[last] == null) last -= 1;
+    if (last >= 0 && handlers[last]?.rejected === outer) {
+      let first = 0;
+      while (handlers[first] == null) first += 1;
+      return first === last;
+    }
+    responses.eject(outerId);
+    outerId = responses.use(outerResolved, outer);
+    return false;
+  };
+
+  /**
+   * The adapter of every request the library looks after. What it knows of the request rides
+   * on its headers; an app interceptor that replaced them took that along, and the request is
+   * then taken as it is now.
+   */
+  const send = (config: InternalAxiosRequestConfig): Promise<AxiosResponse> =>
+    dispatch(
+      (config.headers as Stamped)[SENT] ?? {
+        alone: false,
+        adapter: instance.defaults.adapter,
+        data: config.data,
+        generation: generation(),
+        started: 0,
+        attached: undefined,
+        epochs: undefined,
+      },
+      config,
+    );
+
+  // axios asks `runWhen` about every request before any interceptor runs: the library puts
+  // its adapter on the request there, and the interceptor itself never runs.
+  function start(config: InternalAxiosRequestConfig): boolean {
+    const alone = keepOuterLast();
+    if (config.skipAuthRefresh === true || attachments.length === 0) return false;
+    (config.headers as Stamped)[SENT] = {
+      alone,
+      adapter: config.adapter,
+      data: config.data,
+      generation: generation(),
+      started: config.timeout ? Date.now() : 0,
+      attached: undefined,
+      epochs: undefined,
+    };
+    config.adapter = send;
+    return false;
   }
+  const startId = requests.use((config) => config, null, { runWhen: start });
+
+  const wiring: Wiring = {
+    get attachments() {
+      return attachments;
+    },
+    attach(attachment) {
+      attachments = [attachment, ...attachments];
+      unsubscribes.set(attachment, attachment.session.subscribe(headers));
+    },
+    detach(attachment) {
+      attachments = attachments.filter((a) => a !== attachment);
+      unsubscribes.get(attachment)?.();
+      unsubscribes.delete(attachment);
+      for (const interrupt of [...attachment.interrupts]) interrupt();
+      if (attachments.length > 0) return;
+      requests.eject(startId);
+      responses.eject(outerId);
+      wirings.delete(instance);
+    },
+  };
+  wirings.set(instance, wiring);
+  return wiring;
 }
