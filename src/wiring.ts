@@ -193,7 +193,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
 
   function attempt(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
     sending.attached = attachments;
-    sending.epochs = attachments.length === 1 ? attachments[0]!.session.epoch : attachments.map((a) => a.session.epoch);
+    const [only] = attachments;
+    sending.epochs = only && attachments.length === 1 ? only.session.epoch : attachments.map((a) => a.session.epoch);
     (config.headers as Stamped)[SENT] = sending;
     // The config the app and other plugins see afterwards (`error.config`, which axios-retry
     // sends again) names the adapter it had, not the library's.
@@ -276,7 +277,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   const reenter = async <T>(config: Marked, attachment: Attachment, error: AxiosError, pass: () => T): Promise<AxiosResponse | T> => {
     const sending = (config.headers as Stamped | undefined)?.[SENT];
     if (!(await refreshFor(sending, config, attachment, error))) return pass();
-    const data = sending ? sending.data : config.data;
+    const data: unknown = sending ? sending.data : config.data;
     const spent = replayError(data, config, error);
     if (spent) throw spent;
     if (sending) headers.apply(config, sending.generation);
