@@ -1,5 +1,5 @@
 import { AxiosError, getAdapter, isAxiosError } from 'axios';
-import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import type { AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ERR_BODY_NOT_REPLAYABLE, RefreshFailedError, SessionExpiredError, isRefreshFailedError, isSessionExpiredError } from './errors.js';
 import { trackDefaultHeaders } from './headers.js';
 import { prepare } from './prepare.js';
@@ -38,9 +38,9 @@ interface Sending {
   generation: number;
   /** When the request started, if it has a `timeout` that waiting must count against. */
   readonly started: number;
-  /** Each attachment's session epoch when the request went out, in `attached` order. */
-  attached: readonly Attachment[] | undefined;
-  epochs: number | number[] | undefined;
+  /** The attachment in force when the request went out, and its session's epoch then. */
+  attached: Attachment | undefined;
+  epoch: number;
 }
 
 // Set only on a retry, so it must survive axios's config merge: a string key, since axios
@@ -136,10 +136,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   };
   const trigger = (config: InternalAxiosRequestConfig, error?: AxiosError): RefreshTrigger => ({ error, config, client });
 
-  const due = (): boolean => {
-    for (const { session } of attachments) if (session.due()) return true;
-    return false;
-  };
+  const due = (): boolean => attachments.some((a, i) => (i === 0 ? a.session.due() : a.session.refreshing));
 
   const deadline = (sending: Sending | undefined, config: InternalAxiosRequestConfig): number | undefined =>
     sending?.started && config.timeout ? sending.started + config.timeout : undefined;
@@ -154,17 +151,41 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     config.timeout = left;
   };
 
-  /** Waits for every attached session that wants a refresh before a request goes out. */
-  const renewed = async (sending: Sending, config: InternalAxiosRequestConfig): Promise<void> => {
-    for (const attachment of attachments) {
-      if (!attachment.session.due()) continue;
+  /**
+   * Waits out a refresh that an earlier attachment started before a newer one took over: two
+   * refreshes on one instance never overlap, since they may present the same rotating refresh
+   * token. Its failure is its own, not the request's.
+   */
+  const quiet = async (sending: Sending | undefined, config: InternalAxiosRequestConfig): Promise<void> => {
+    for (const earlier of attachments.slice(1)) {
+      if (!earlier.session.refreshing) continue;
       try {
-        const work = attachment.session.renew(trigger(config));
-        await waitFor(work, config, attachment.interrupts, deadline(sending, config));
+        await waitFor(earlier.session.renew(trigger(config)), config, earlier.interrupts, deadline(sending, config));
       } catch (failure) {
-        if (!isSoftFailure(failure)) throw requestError(failure, config);
+        if (!(failure instanceof RefreshFailure)) throw failure;
       }
     }
+  };
+
+  /** Waits for the refresh in flight, or one due ahead of expiry, before a request goes out. */
+  const renewed = async (sending: Sending, config: InternalAxiosRequestConfig): Promise<void> => {
+    await quiet(sending, config);
+    const [current] = attachments;
+    if (!current?.session.due()) return;
+    try {
+      await waitFor(current.session.renew(trigger(config)), config, current.interrupts, deadline(sending, config));
+    } catch (failure) {
+      if (!isSoftFailure(failure)) throw requestError(failure, config);
+    }
+  };
+
+  /**
+   * Takes off a request what does not hold for its next send: default headers that a refresh
+   * changed, and the length of a body that is built again (axios keeps one it finds).
+   */
+  const refit = (sending: Sending | undefined, config: InternalAxiosRequestConfig): void => {
+    if (sending) headers.apply(config, sending.generation);
+    (config.headers as Partial<AxiosHeaders> | undefined)?.delete?.('Content-Length');
   };
 
   /**
@@ -172,7 +193,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
    * new credentials, with what is left of its timeout.
    */
   const prepared = async (sending: Sending, config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> => {
-    headers.apply(config, sending.generation);
+    refit(sending, config);
     const ready = await prepare(instance, start, config, sending.data);
     limit(sending, ready);
     return ready;
@@ -189,31 +210,30 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   const dispatch = (sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> =>
     due() || generation() !== sending.generation ? held(sending, config) : attempt(sending, config);
 
-  const readsBodies = (): boolean => attachments.some((a) => a.readsBody);
 
-  function attempt(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
-    sending.attached = attachments;
-    const [only] = attachments;
-    sending.epochs = only && attachments.length === 1 ? only.session.epoch : attachments.map((a) => a.session.epoch);
-    (config.headers as Stamped)[SENT] = sending;
-    // The config the app and other plugins see afterwards (`error.config`, which axios-retry
-    // sends again) names the adapter it had, not the library's.
+  /** Puts back on the request the adapter it had, and returns it. */
+  function restore(sending: Sending, config: InternalAxiosRequestConfig): InternalAxiosRequestConfig['adapter'] {
     const original = sending.adapter ?? instance.defaults.adapter;
     if (original !== undefined) config.adapter = original;
+    return original;
+  }
+
+  function attempt(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
+    const [current] = attachments;
+    sending.attached = current;
+    sending.epoch = current ? current.session.epoch : 0;
+    (config.headers as Stamped)[SENT] = sending;
+    const original = restore(sending, config);
     const adapter = typeof original === 'function' ? original : getAdapter(original, config);
     if (sending.alone) return adapter(config);
     // A resolved response needs a look only if it could be an auth failure: with axios's own
     // `validateStatus` and no body check, a 401 never resolves.
-    if (!readsBodies() && config.validateStatus?.(401) !== true) return adapter(config).then(undefined, rejected);
+    if (!current?.readsBody && config.validateStatus?.(401) !== true) return adapter(config).then(undefined, rejected);
     return adapter(config).then(resolved, rejected);
   }
 
-  const epochOf = (sending: Sending | undefined, attachment: Attachment): number => {
-    const index = sending?.attached?.indexOf(attachment) ?? -1;
-    const epochs = sending?.epochs;
-    const epoch = typeof epochs === 'number' ? (index === 0 ? epochs : undefined) : epochs?.[index];
-    return epoch ?? attachment.session.epoch;
-  };
+  const epochOf = (sending: Sending | undefined, attachment: Attachment): number =>
+    sending?.attached === attachment ? sending.epoch : attachment.session.epoch;
 
   /** Waits for the refresh that a request sent under stale credentials needs; false when ejected meanwhile. */
   const refreshFor = async (
@@ -222,6 +242,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     attachment: Attachment,
     error: AxiosError,
   ): Promise<boolean> => {
+    await quiet(sending, config);
     const work = attachment.session.recover(epochOf(sending, attachment), trigger(config, error));
     try {
       return (await waitFor(work, config, attachment.interrupts, deadline(sending, config))) !== EJECTED;
@@ -252,12 +273,9 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const config = response.config as Marked | undefined;
     const sending = (config?.headers as Stamped | undefined)?.[SENT];
     if (!config || !sending || config[RETRIED] || config.skipAuthRefresh === true) return response;
-    let view: AxiosResponse | undefined;
-    for (const attachment of attachments) {
-      if (!attachment.refreshOnResponse(attachment.readsBody ? (view ??= readable(response, config)) : response)) continue;
-      return recover(sending, config, attachment, rejection(response), () => response);
-    }
-    return response;
+    const [current] = attachments;
+    if (!current?.refreshOnResponse(current.readsBody ? readable(response, config) : response)) return response;
+    return recover(sending, config, current, rejection(response), () => response);
   };
 
   const rejected = (error: unknown): Promise<AxiosResponse> => {
@@ -269,8 +287,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const config = error.config as Marked;
     const sending = (config.headers as Stamped | undefined)?.[SENT];
     if (!sending || config[RETRIED] || config.skipAuthRefresh === true) return pass();
-    const attachment = attachments.find((a) => a.shouldRefresh(error));
-    return attachment ? recover(sending, config, attachment, error, pass) : pass();
+    const [current] = attachments;
+    return current?.shouldRefresh(error) ? recover(sending, config, current, error, pass) : pass();
   };
 
   /** Refreshes, then sends the request again through the whole instance. */
@@ -280,8 +298,11 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const data: unknown = sending ? sending.data : config.data;
     const spent = replayError(data, config, error);
     if (spent) throw spent;
-    if (sending) headers.apply(config, sending.generation);
-    return instance.request({ ...config, data, adapter: sending ? sending.adapter : config.adapter, [RETRIED]: true } as Marked);
+    refit(sending, config);
+    const retry = { ...config, data, adapter: sending ? sending.adapter : config.adapter, [RETRIED]: true } as Marked;
+    // Goes through the instance as a new request: its timeout is what is left of the first's.
+    if (sending) limit(sending, retry);
+    return instance.request(retry);
   };
 
   /**
@@ -293,9 +314,9 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   const outer = async (error: unknown): Promise<AxiosResponse> => {
     const { config, response } = (error ?? {}) as { config?: Marked; response?: unknown };
     if (!config || !response || isOwnError(error) || config[RETRIED] || config.skipAuthRefresh === true) throw error;
-    const attachment = attachments.find((a) => a.shouldRefresh(error as AxiosError));
-    if (!attachment) throw error;
-    return reenter(config, attachment, error as AxiosError, () => {
+    const [current] = attachments;
+    if (!current?.shouldRefresh(error as AxiosError)) throw error;
+    return reenter(config, current, error as AxiosError, () => {
       throw error;
     });
   };
@@ -303,8 +324,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const config = response.config as Marked | undefined;
     const sending = (config?.headers as Stamped | undefined)?.[SENT];
     if (!config || !sending?.alone || config[RETRIED] || config.skipAuthRefresh === true) return response;
-    const attachment = attachments.find((a) => a.refreshOnResponse(response));
-    return attachment ? reenter(config, attachment, rejection(response), () => response) : response;
+    const [current] = attachments;
+    return current?.refreshOnResponse(response) ? reenter(config, current, rejection(response), () => response) : response;
   };
 
   let outerId = responses.use(outerResolved, outer);
@@ -334,19 +355,21 @@ export function wiringOf(instance: AxiosInstance): Wiring {
    * on its headers; an app interceptor that replaced them took that along, and the request is
    * then taken as it is now.
    */
-  const send = (config: InternalAxiosRequestConfig): Promise<AxiosResponse> =>
-    dispatch(
-      (config.headers as Stamped)[SENT] ?? {
+  const send = (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
+    const sending = (config.headers as Stamped)[SENT] ?? {
         alone: false,
         adapter: instance.defaults.adapter,
         data: config.data,
         generation: generation(),
         started: 0,
         attached: undefined,
-        epochs: undefined,
-      },
-      config,
-    );
+        epoch: 0,
+      };
+    // Whatever happens next, the config that the app and other plugins see afterwards
+    // (`error.config`, which axios-retry sends again) names the adapter it had, not this one.
+    restore(sending, config);
+    return dispatch(sending, config);
+  };
 
   // axios asks `runWhen` about every request before any interceptor runs: the library puts
   // its adapter on the request there, and the interceptor itself never runs.
@@ -355,12 +378,13 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     if (config.skipAuthRefresh === true || attachments.length === 0) return false;
     (config.headers as Stamped)[SENT] = {
       alone,
-      adapter: config.adapter,
+      // A config sent again as it came back (axios-retry does) may still name this adapter.
+      adapter: config.adapter === send ? instance.defaults.adapter : config.adapter,
       data: config.data,
       generation: generation(),
       started: config.timeout ? Date.now() : 0,
       attached: undefined,
-      epochs: undefined,
+      epoch: 0,
     };
     config.adapter = send;
     return false;

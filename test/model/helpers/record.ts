@@ -27,6 +27,8 @@ export interface RequestRecord {
   readonly looked: Moment[];
   /** Attempts that entered the instance's request chain, where the library decides to hold them. */
   requested: number;
+  /** Times the app's own response interceptor saw this request's outcome. */
+  seenByApp: number;
   /** Attempts the client handed to the adapter, and what the adapter rejected each with. */
   sends: number;
   readonly rejections: unknown[];
@@ -48,6 +50,7 @@ export function newRecord(id: number, plan: RequestPlan): RequestRecord {
     maybeHeld: false,
     looked: [],
     requested: 0,
+    seenByApp: 0,
     sends: 0,
     rejections: [],
     responses: [],

@@ -38,8 +38,20 @@ export interface RefreshPlan {
   readonly latency: number;
 }
 
+/**
+ * How the app stacks its own interceptors with the library's: where it adds the request
+ * interceptor that sets the token and a pass-through response interceptor, and whether setup
+ * code attaches the library a second time (the same options again, or new ones as hot reload does).
+ */
+export interface StackPlan {
+  readonly token: 'before' | 'after';
+  readonly response: 'none' | 'before' | 'after';
+  readonly again: 'no' | 'same' | 'new';
+}
+
 /** What the app and the servers do, and when: one run of the model. */
 export interface SchedulePlan {
+  readonly stack: StackPlan;
   /** Two instances sharing one session, or a single instance with its own. */
   readonly shared: boolean;
   readonly refreshTimeout: number;
@@ -79,8 +91,11 @@ export function describeSchedule(schedule: SchedulePlan): string {
   const refreshes = schedule.refreshes.map(
     (plan, i) => `#${i + 1} ${plan.outcome}${plan.outcome === 'hang' ? '' : ` after ${plan.latency} ms`}`,
   );
+  const { stack } = schedule;
+  const again = { no: 'attached once', same: 'attached twice with the same options', new: 'attached again with new options' }[stack.again];
   return [
     `${schedule.shared ? 'two instances sharing one session' : 'one instance'}, refreshTimeout ${schedule.refreshTimeout} ms, ${eject}`,
+    `app token interceptor added ${stack.token} attaching, response interceptor ${stack.response === 'none' ? 'none' : `added ${stack.response}`}, ${again}`,
     `the server revokes the access token at: ${schedule.expiries.length === 0 ? 'never' : schedule.expiries.map((t) => `${t} ms`).join(', ')}`,
     describeAhead(schedule.ahead),
     `refresh calls: ${[...refreshes, `then ok after ${DEFAULT_REFRESH.latency} ms`].join(', ')}`,
@@ -188,6 +203,12 @@ export function scheduleArbitrary(
   return fc.boolean().chain((shared) =>
     fc
       .record({
+        stack: fc.record({
+          token: fc.constantFrom<StackPlan['token']>('before', 'after'),
+          response: fc.constantFrom<StackPlan['response']>('none', 'before', 'after'),
+          // New options give a second session, which the model's one-session story only has alone.
+          again: shared ? fc.constantFrom<StackPlan['again']>('no', 'same') : fc.constantFrom<StackPlan['again']>('no', 'same', 'new'),
+        }),
         shared: fc.constant(shared),
         refreshTimeout: fc.integer(scale.refreshTimeout),
         expiries: fc.array(fc.integer({ min: 0, max: scale.horizon }), { maxLength: 4 }).map((times) => [...times].sort((x, y) => x - y)),

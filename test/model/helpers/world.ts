@@ -94,6 +94,7 @@ export interface WorldOptions {
  */
 export class World {
   readonly session: RefreshSession;
+  private readonly sessions: RefreshSession[] = [];
   readonly store: Tokens = { ...ModelServer.initialTokens };
   /** Refresh tokens the client stored, to tell a lost rotation from a reused token. */
   readonly stored = new Set<string>(['refresh-0']);
@@ -153,13 +154,33 @@ export class World {
         adapter: this.recording(options.transport),
         ...(options.baseURL === undefined ? {} : { baseURL: options.baseURL }),
       });
-      api.interceptors.request.use((config) => {
-        config.headers.set('Authorization', `Bearer ${this.store.access}`);
-        return config;
-      });
-      const interceptor = shared
-        ? createRefreshInterceptor(api, { session: shared })
-        : createRefreshInterceptor(api, sessionOptions);
+      const { stack } = schedule;
+      const token = (): void => {
+        api.interceptors.request.use((config) => {
+          config.headers.set('Authorization', `Bearer ${this.store.access}`);
+          return config;
+        });
+      };
+      // Each outcome a caller gets must pass the app's response interceptor exactly once.
+      const response = (): void => {
+        api.interceptors.response.use(
+          (answer) => {
+            this.seenByApp(answer.config.url);
+            return answer;
+          },
+          (error: unknown) => {
+            this.seenByApp((error as { config?: { url?: string } } | null)?.config?.url);
+            throw error;
+          },
+        );
+      };
+      if (stack.token === 'before') token();
+      if (stack.response === 'before') response();
+      const attachWith = shared ? { session: shared } : sessionOptions;
+      const first = createRefreshInterceptor(api, attachWith);
+      if (stack.token === 'after') token();
+      if (stack.response === 'after') response();
+      const interceptor = this.attachAgain(api, first, attachWith, stack.again);
       // Never runs: its `runWhen` is asked as an attempt enters the chain, and again when the
       // library prepares it afresh after a refresh, which tells a retry held ahead of expiry from
       // a 401 still waiting on a refresh. A retry is marked as one.
@@ -285,7 +306,7 @@ export class World {
     const { heldBy } = record;
     if (heldBy === undefined) return;
     const end = this.refreshEnds.get(heldBy);
-    if (end === undefined && this.session.refreshing) {
+    if (end === undefined && this.refreshing) {
       this.log.violation(`r${record.id} was started during refresh #${heldBy} and went out before it settled`);
     } else if (this.failedSoftly(heldBy)) {
       // README: a refresh ahead of expiry that fails transiently lets the request go out as it is.
@@ -316,13 +337,14 @@ export class World {
       return;
     }
     // It may have waited for that refresh, and then goes out with what it has.
-    if (this.lastSoftFailure > looked.order) return;
+    if (this.lastSoftFailure >= looked.order) return;
     const misuse = expiry.misuse(token, looked, this.exact ? Date.now() : looked.time);
     if (misuse) this.log.violation(`r${record.id} (attempt ${record.sends}) ${misuse}`);
   }
 
+  /** Whether any session of the app is refreshing (two, when setup attached new options again). */
   get refreshing(): boolean {
-    return this.session.refreshing;
+    return this.sessions.some((session) => session.refreshing);
   }
 
   start(id: number): void {
@@ -363,7 +385,7 @@ export class World {
   /** The refresh a request started now waits for: the one in flight, or one it starts as its token is due. */
   private holder(record: RequestRecord, now: number): number | undefined {
     if (record.plan.skip) return undefined;
-    if (this.session.refreshing) return this.refreshCalls;
+    if (this.refreshing) return this.refreshCalls;
     return this.mayHoldAhead(record, now) ? this.refreshCalls + 1 : undefined;
   }
 
@@ -436,7 +458,7 @@ export class World {
           this.log.violation(`r${r.id} was held when its instance was ejected but was not sent at once`);
         }
       }
-      if (!this.schedule.shared && (this.session.refreshing || this.refreshesRunning > 0)) {
+      if (!this.schedule.shared && (this.refreshing || this.refreshesRunning > 0)) {
         this.log.violation('ejecting the instance did not abandon the refresh of its own session');
       }
     });
@@ -450,7 +472,44 @@ export class World {
     return this.records.filter((r) => r.settlements === 0).length;
   }
 
+  /**
+   * Setup code that runs again: the same options give back the same interceptor; new options
+   * add one that takes precedence, and ejecting the instance ejects both.
+   */
+  private attachAgain(
+    api: AxiosInstance,
+    first: RefreshInterceptor,
+    options: Parameters<typeof createRefreshInterceptor>[1],
+    again: SchedulePlan['stack']['again'],
+  ): RefreshInterceptor {
+    this.sessions.push(first.session);
+    if (again === 'no') return first;
+    if (again === 'same') {
+      const same = createRefreshInterceptor(api, options);
+      if (same !== first) this.log.violation('attaching the same options again made a second interceptor');
+      return first;
+    }
+    const newer = createRefreshInterceptor(api, { ...options });
+    this.sessions.push(newer.session);
+    return {
+      session: newer.session,
+      eject() {
+        newer.eject();
+        first.eject();
+      },
+    };
+  }
+
+  private seenByApp(url: string | undefined): void {
+    const record = this.records[requestId(url) ?? -1];
+    if (record) record.seenByApp += 1;
+  }
+
   private settle(record: RequestRecord, kind: OutcomeKind): void {
+    // A cancellation carries no config to tell whose it is.
+    if (this.schedule.stack.response !== 'none' && kind !== 'canceled' && record.seenByApp !== 1) {
+      this.log.violation(`r${record.id}'s outcome went through the app's response interceptor ${record.seenByApp} times`);
+    }
     record.settlements += 1;
     record.kind = kind;
     this.log.event(`app: r${record.id} settles: ${kind}`);
@@ -459,9 +518,9 @@ export class World {
 
   /** After every step: no timer but the refresh timeout, and that one only while refreshing. */
   checkTimers(timers: number): void {
-    const expected = this.session.refreshing ? 1 : 0;
+    const expected = this.refreshing ? 1 : 0;
     if (timers !== expected) {
-      this.log.violation(`${timers} timer(s) pending while ${this.session.refreshing ? 'refreshing' : 'not refreshing'} (expected ${expected})`);
+      this.log.violation(`${timers} timer(s) pending while ${this.refreshing ? 'refreshing' : 'not refreshing'} (expected ${expected})`);
     }
   }
 
@@ -475,7 +534,7 @@ export class World {
       if (record.plan.skip) this.reachedOnce(record);
     }
     const { server } = this;
-    if (this.session.refreshing) this.log.violation('the session is still refreshing when nothing is left to happen');
+    if (this.refreshing) this.log.violation('the session is still refreshing when nothing is left to happen');
     if (this.refreshesRunning !== 0) this.log.violation(`${this.refreshesRunning} refresh(es) still running at the end`);
     if (server.rotations > server.expiries + server.lifetimeEnds) {
       this.log.violation(
