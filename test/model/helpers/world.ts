@@ -304,7 +304,12 @@ export class World {
       return;
     }
     const { heldBy } = record;
-    if (heldBy === undefined) return;
+    if (heldBy === undefined) {
+      // The library looks as the request reaches the adapter, and one that a refresh overtook on
+      // its way there goes out under that refresh's credentials: it counts as sent now.
+      record.sentAt = this.order++;
+      return;
+    }
     const end = this.refreshEnds.get(heldBy);
     if (end === undefined && this.refreshing) {
       this.log.violation(`r${record.id} was started during refresh #${heldBy} and went out before it settled`);
