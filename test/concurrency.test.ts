@@ -82,17 +82,17 @@ describe('single flight against a real server', () => {
 
   it('refreshes again for a request held during a refresh when its new token is rejected too', async () => {
     const { api, store } = bearerApp(server);
-    let before: Promise<unknown> | undefined;
+    const wait: { for?: Promise<unknown> } = {};
     // Sends the held request only once the first one's retry is answered, so that expiring the
     // token on its arrival cannot reach that retry.
     api.interceptors.request.use(async (config) => {
-      if (config.url === '/api/held') await before;
+      if (config.url === '/api/held') await wait.for;
       return config;
     });
     createRefreshInterceptor(api, { refresh: bearerRefresh(server, store) });
     server.expireAccess();
     const { first, refreshGate } = await refreshHeld(server, api);
-    before = first;
+    wait.for = first;
     const held = api.get('/api/held');
     await turns(20);
     server.expireAccessOnArrival('/api/held');
