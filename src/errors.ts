@@ -108,6 +108,12 @@ export class RefreshFailedError<T = unknown, D = unknown> extends CredentialSafe
   }
 }
 
+/** The error axios's `settle` makes for a response that its `validateStatus` turned down. */
+export function statusError(response: AxiosResponse): AxiosError {
+  const code = response.status >= 500 ? AxiosError.ERR_BAD_RESPONSE : AxiosError.ERR_BAD_REQUEST;
+  return new AxiosError(`Request failed with status code ${response.status}`, code, response.config, response.request, response);
+}
+
 function hasCode(error: unknown, code: string): boolean {
   const candidate = error as { isAxiosError?: unknown; code?: unknown } | null | undefined;
   return candidate?.isAxiosError === true && candidate.code === code;

@@ -35,21 +35,13 @@ export function prepare(
   config: InternalAxiosRequestConfig,
   data: unknown,
 ): Promise<InternalAxiosRequestConfig> {
-  const pass = instance.create(instance.defaults);
-  (instance.interceptors.request as unknown as Walkable).forEach((handler) => {
-    if (handler.runWhen === skip) return;
-    pass.interceptors.request.use(handler.fulfilled as never, handler.rejected as never, {
-      synchronous: handler.synchronous ?? false,
-      runWhen: handler.runWhen ?? null,
-    });
-  });
   let prepared: InternalAxiosRequestConfig | undefined;
   const capture: AxiosAdapter = (ready) => {
     prepared = ready;
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     return Promise.reject(CAPTURED);
   };
-  return pass.request({ ...config, data, adapter: capture }).then(
+  return passFor(instance, skip).request({ ...config, data, adapter: capture }).then(
     () => {
       throw new Error('The request was answered while being prepared');
     },
@@ -58,4 +50,31 @@ export function prepare(
       return prepared;
     },
   );
+}
+
+const passes = new WeakMap<AxiosInstance, { pass: AxiosInstance; handlers: Handler[] }>();
+
+/**
+ * An instance with the request interceptors of `instance` (but the library's own) and none of
+ * its response interceptors, made again only when those interceptors change. It is made from
+ * axios's defaults, not the instance's: a request's config already holds what it took from them.
+ */
+function passFor(instance: AxiosInstance, skip: unknown): AxiosInstance {
+  const handlers: Handler[] = [];
+  (instance.interceptors.request as unknown as Walkable).forEach((handler) => {
+    if (handler.runWhen !== skip) handlers.push(handler);
+  });
+  const known = passes.get(instance);
+  if (known && known.handlers.length === handlers.length && known.handlers.every((h, i) => h === handlers[i])) {
+    return known.pass;
+  }
+  const pass = instance.create({});
+  for (const handler of handlers) {
+    pass.interceptors.request.use(handler.fulfilled as never, handler.rejected as never, {
+      synchronous: handler.synchronous ?? false,
+      runWhen: handler.runWhen ?? null,
+    });
+  }
+  passes.set(instance, { pass, handlers });
+  return pass;
 }

@@ -1,6 +1,5 @@
-import { AxiosError } from 'axios';
-import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { SessionExpiredError, isSessionExpiredError } from './errors.js';
+import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { SessionExpiredError, isSessionExpiredError, statusError } from './errors.js';
 import { defaults, validateSessionOptions } from './options.js';
 import type { SessionOptions } from './options.js';
 
@@ -86,8 +85,7 @@ export function isRejection(cause: unknown): boolean {
 
 interface ResponseLike {
   status?: unknown;
-  config?: InternalAxiosRequestConfig;
-  request?: unknown;
+  config?: unknown;
   headers?: unknown;
 }
 
@@ -100,13 +98,7 @@ function failedAnswer(value: unknown): AxiosError | undefined {
   const status = response?.status;
   if (typeof status !== 'number' || status === 0 || (status >= 200 && status < 300)) return undefined;
   if (typeof response?.headers !== 'object' || typeof response.config !== 'object') return undefined;
-  return new AxiosError(
-    `Request failed with status code ${status}`,
-    status >= 500 ? AxiosError.ERR_BAD_RESPONSE : AxiosError.ERR_BAD_REQUEST,
-    response.config,
-    response.request,
-    value as AxiosResponse,
-  );
+  return statusError(value as AxiosResponse);
 }
 
 /**

@@ -1,6 +1,14 @@
-import { AxiosError, getAdapter, isAxiosError } from 'axios';
+import { getAdapter, isAxiosError } from 'axios';
+import type { AxiosError } from 'axios';
 import type { AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { ERR_BODY_NOT_REPLAYABLE, RefreshFailedError, SessionExpiredError, isRefreshFailedError, isSessionExpiredError } from './errors.js';
+import {
+  ERR_BODY_NOT_REPLAYABLE,
+  RefreshFailedError,
+  SessionExpiredError,
+  isRefreshFailedError,
+  isSessionExpiredError,
+  statusError,
+} from './errors.js';
 import { trackDefaultHeaders } from './headers.js';
 import { prepare } from './prepare.js';
 import { replayError } from './replay.js';
@@ -46,14 +54,14 @@ interface Sending {
 // Set only on a retry, so it must survive axios's config merge: a string key, since axios
 // before 1.7 drops symbol keys when it merges a config.
 const RETRIED = 'axiosRefreshRetried';
-// Where the adapter leaves its record of a request, for the response interceptor to read:
-// the headers object the request went out with, which axios creates afresh per request,
-// never copies symbol keys from and keeps on `error.config` and `response.config`.
+// Where the record of a request rides, from its start to its outcome: its headers object,
+// which axios creates afresh per request, never copies symbol keys from, and keeps on
+// `error.config` and `response.config`. The adapter writes it again on the headers the request
+// goes out with, in case an app interceptor replaced them.
 const SENT = Symbol('sent');
 
 type Marked = InternalAxiosRequestConfig & { [RETRIED]?: true };
 type Stamped = { [SENT]?: Sending };
-
 
 function ok2xx(status: number): boolean {
   return status >= 200 && status < 300;
@@ -75,12 +83,6 @@ function requestError(failure: unknown, config: InternalAxiosRequestConfig, resp
   return failure.expired
     ? new SessionExpiredError(failure.cause, config, answer)
     : new RefreshFailedError(failure.cause, config, answer);
-}
-
-/** The error axios's `settle` makes for a response its `validateStatus` turned down. */
-function rejection(response: AxiosResponse): AxiosError {
-  const code = response.status >= 500 ? AxiosError.ERR_BAD_RESPONSE : AxiosError.ERR_BAD_REQUEST;
-  return new AxiosError(`Request failed with status code ${response.status}`, code, response.config, response.request, response);
 }
 
 /** The response with its body as `transformResponse` makes it, for a check that reads the body. */
@@ -120,9 +122,11 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   const unsubscribes = new Map<Attachment, () => void>();
   const { request: requests, response: responses } = instance.interceptors;
 
+  // Epochs of sessions detached since, so that the generation never goes back.
+  let retired = 0;
   /** Moves on whenever any attached session's epoch does. */
   const generation = (): number => {
-    let sum = 0;
+    let sum = retired;
     for (const { session } of attachments) sum += session.epoch;
     return sum;
   };
@@ -136,7 +140,14 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   };
   const trigger = (config: InternalAxiosRequestConfig, error?: AxiosError): RefreshTrigger => ({ error, config, client });
 
-  const due = (): boolean => attachments.some((a, i) => (i === 0 ? a.session.due() : a.session.refreshing));
+  /** A refresh is due for the attachment in force, or one runs for an earlier attachment. */
+  const due = (): boolean => {
+    for (let i = 0; i < attachments.length; i += 1) {
+      const { session } = attachments[i] as Attachment;
+      if (i === 0 ? session.due() : session.refreshing) return true;
+    }
+    return false;
+  };
 
   const deadline = (sending: Sending | undefined, config: InternalAxiosRequestConfig): number | undefined =>
     sending?.started && config.timeout ? sending.started + config.timeout : undefined;
@@ -275,7 +286,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     if (!config || !sending || config[RETRIED] || config.skipAuthRefresh === true) return response;
     const [current] = attachments;
     if (!current?.refreshOnResponse(current.readsBody ? readable(response, config) : response)) return response;
-    return recover(sending, config, current, rejection(response), () => response);
+    return recover(sending, config, current, statusError(response), () => response);
   };
 
   const rejected = (error: unknown): Promise<AxiosResponse> => {
@@ -325,7 +336,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const sending = (config?.headers as Stamped | undefined)?.[SENT];
     if (!config || !sending?.alone || config[RETRIED] || config.skipAuthRefresh === true) return response;
     const [current] = attachments;
-    return current?.refreshOnResponse(response) ? reenter(config, current, rejection(response), () => response) : response;
+    return current?.refreshOnResponse(response) ? reenter(config, current, statusError(response), () => response) : response;
   };
 
   let outerId = responses.use(outerResolved, outer);
@@ -401,6 +412,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     },
     detach(attachment) {
       attachments = attachments.filter((a) => a !== attachment);
+      retired += attachment.session.epoch;
       unsubscribes.get(attachment)?.();
       unsubscribes.delete(attachment);
       for (const interrupt of [...attachment.interrupts]) interrupt();

@@ -45,7 +45,7 @@ export interface AuthServer {
   close(): Promise<void>;
 }
 
-function tokenOf(req: http.IncomingMessage, name: string): string | undefined {
+export function tokenOf(req: http.IncomingMessage, name: string): string | undefined {
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
   if (bearer && name === 'access_token') return bearer[1];
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -55,7 +55,7 @@ function tokenOf(req: http.IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-async function readBody(req: http.IncomingMessage): Promise<string> {
+export async function readBody(req: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');

@@ -9,7 +9,7 @@ import { rejection } from '../helpers/rejection.js';
 import { countedRefresh, inOrder, plainApp } from './helpers/attach-order.js';
 import type { Order } from './helpers/attach-order.js';
 import { UNAUTHENTICATED_BODY, startGraphqlServer } from './helpers/graphql-server.js';
-import type { GraphqlServer } from './helpers/graphql-server.js';
+import type { GraphqlBody, GraphqlServer } from './helpers/graphql-server.js';
 
 let server: AuthServer;
 beforeEach(async () => {
@@ -31,11 +31,6 @@ function tally(counts: Map<string, number>, key: string | undefined): void {
 // axios releases before the flag existed reject it as an unknown transitional option
 // (`ERR_BAD_OPTION`, 1.6.0 does), so the test of the new order runs where axios knows it.
 const knowsRequestOrderFlag = 'legacyInterceptorReqResOrdering' in (axios.defaults.transitional ?? {});
-
-interface GraphqlBody {
-  errors?: Array<{ extensions?: { code?: string } }>;
-  data?: unknown;
-}
 
 describe.each<Order>(['before', 'after'])('app interceptors added %s createRefreshInterceptor', (order) => {
   /**

@@ -8,8 +8,8 @@ import type { AuthServer } from '../helpers/auth-server.js';
 import { bearerRefresh } from '../helpers/clients.js';
 import { turns } from '../helpers/gate.js';
 import { rejection } from '../helpers/rejection.js';
-import { startGraphqlServer } from './helpers/graphql-body-server.js';
-import type { GraphqlBody, GraphqlServer } from './helpers/graphql-body-server.js';
+import { startGraphqlServer } from './helpers/graphql-server.js';
+import type { GraphqlBody, GraphqlServer } from './helpers/graphql-server.js';
 
 const below500 = (status: number): boolean => status < 500;
 
@@ -163,7 +163,11 @@ describe('a permissive validateStatus against a real server', () => {
 describe('failures signalled in a GraphQL body (shouldRefreshResponse)', () => {
   let server: GraphqlServer;
   beforeEach(async () => {
-    server = await startGraphqlServer();
+    // Its `/refresh` issues tokens to any caller; a query's data echoes the query.
+    server = await startGraphqlServer({
+      refreshNeedsToken: false,
+      data: (token, body) => ({ viewer: { token }, query: body }),
+    });
   });
   afterEach(async () => {
     await server.close();

@@ -1,5 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen, replyJson } from './loopback.js';
 
 /** A loopback server whose every path fails a set number of times, then answers 200. */
 export interface FlakyServer {
@@ -12,31 +11,16 @@ export interface FlakyServer {
 /** Answers each path `status` for its first `failures` requests, then 200. */
 export async function startFlakyServer(failures: number, status: number): Promise<FlakyServer> {
   const answered = new Map<string, number[]>();
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!;
+  const { url, close } = await listen(({ path }, res) => {
     const list = answered.get(path) ?? [];
     answered.set(path, list);
     const code = list.length < failures ? status : 200;
     list.push(code);
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(code, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ path, attempt: list.length }));
-    });
+    replyJson(res, code, { path, attempt: list.length });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     answers: (path) => [...(answered.get(path) ?? [])],
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          if (error) reject(error);
-          else resolve();
-        });
-      });
-    },
+    close,
   };
 }

@@ -1,19 +1,37 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen, replyJson } from './loopback.js';
+
+/** What a GraphQL server answers: data, or errors with a code in their extensions. */
+export interface GraphqlBody {
+  data?: unknown;
+  errors?: Array<{ message?: string; extensions?: { code?: string } }>;
+}
 
 /** One request as the GraphQL server saw it. */
 export interface GraphqlSeen {
   path: string;
   token: string | undefined;
-  /** For `/graphql`: whether it answered UNAUTHENTICATED; for `/refresh`: whether it refused. */
-  refused: boolean;
   body: string;
+  /** `data` or `unauthenticated` for `/graphql`; `refreshed` or `refused` for `/refresh`. */
+  answer: 'data' | 'unauthenticated' | 'refreshed' | 'refused';
+  /** Whether it was turned away: answered UNAUTHENTICATED (`/graphql`), or a 401 (`/refresh`). */
+  refused: boolean;
+}
+
+export interface GraphqlOptions {
+  /**
+   * Whether `/refresh` wants the current refresh token as `{ refresh }` in its body (refresh
+   * tokens are then single-use: a reused or missing one gets a 401). Default `true`; with
+   * `false` any call to `/refresh` rotates the tokens.
+   */
+  refreshNeedsToken?: boolean;
+  /** The `data` a query gets with the current token. Default `{ me: { token } }`. */
+  data?: (token: string, body: string) => unknown;
 }
 
 /**
  * A loopback GraphQL server: like most, it answers an expired token with a 200 whose body
- * carries `extensions.code: 'UNAUTHENTICATED'`, never with a 401. `/refresh` takes
- * `{ refresh }` and rotates both tokens (single-use refresh tokens; a reused one gets a 401).
+ * carries `extensions.code: 'UNAUTHENTICATED'`, never with a 401. `/refresh` rotates both
+ * tokens (`access-N`, `refresh-N`) and answers them as `{ access, refresh }`.
  */
 export interface GraphqlServer {
   readonly url: string;
@@ -27,50 +45,39 @@ export interface GraphqlServer {
 
 export const UNAUTHENTICATED_BODY = '{"errors":[{"extensions":{"code":"UNAUTHENTICATED"}}]}';
 
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export async function startGraphqlServer(): Promise<GraphqlServer> {
+export async function startGraphqlServer(options: GraphqlOptions = {}): Promise<GraphqlServer> {
+  const { refreshNeedsToken = true, data = (token: string): unknown => ({ me: { token } }) } = options;
   let generation = 0;
   let access = 'access-0';
   let refresh = 'refresh-0';
   const seen: GraphqlSeen[] = [];
 
-  const server = http.createServer((req, res) => {
-    void readBody(req).then((body) => {
-      const path = (req.url ?? '/').split('?')[0]!;
-      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-      const reply = (status: number, payload: string): void => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(payload);
-      };
-      if (path === '/refresh') {
-        const presented = body.startsWith('{') ? (JSON.parse(body) as { refresh?: string }).refresh : undefined;
-        const refused = presented !== refresh;
-        seen.push({ path, token, refused, body });
-        if (refused) {
-          reply(401, '{"detail":"refresh token invalid"}');
-          return;
-        }
-        generation += 1;
-        access = `access-${generation}`;
-        refresh = `refresh-${generation}`;
-        reply(200, JSON.stringify({ access, refresh }));
+  const { url, close } = await listen(({ path, token, body }, res) => {
+    if (path === '/refresh') {
+      const presented = body.startsWith('{') ? (JSON.parse(body) as { refresh?: string }).refresh : undefined;
+      const refused = refreshNeedsToken && presented !== refresh;
+      seen.push({ path, token, body, answer: refused ? 'refused' : 'refreshed', refused });
+      if (refused) {
+        replyJson(res, 401, { detail: 'refresh token invalid' });
         return;
       }
-      const refused = token !== access;
-      seen.push({ path, token, refused, body });
-      reply(200, refused ? UNAUTHENTICATED_BODY : JSON.stringify({ data: { me: { token } } }));
-    });
+      generation += 1;
+      access = `access-${generation}`;
+      refresh = `refresh-${generation}`;
+      replyJson(res, 200, { access, refresh });
+      return;
+    }
+    if (token === undefined || token !== access) {
+      seen.push({ path, token, body, answer: 'unauthenticated', refused: true });
+      replyJson(res, 200, UNAUTHENTICATED_BODY);
+      return;
+    }
+    seen.push({ path, token, body, answer: 'data', refused: false });
+    replyJson(res, 200, { data: data(token, body) } satisfies GraphqlBody);
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     seen,
     get access() {
       return access;
@@ -82,14 +89,6 @@ export async function startGraphqlServer(): Promise<GraphqlServer> {
     expireAccess() {
       access = `expired-${generation}`;
     },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          if (error) reject(error);
-          else resolve();
-        });
-      });
-    },
+    close,
   };
 }

@@ -1,5 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen, replyJson } from './loopback.js';
 
 /** How `/refresh` answers: with an HTTP status, by destroying the socket, or never. */
 export type RefreshAnswer = number | 'drop' | 'hang';
@@ -33,20 +32,11 @@ export async function startStatusServer(): Promise<StatusServer> {
   let access = 'access-0';
   const seen: StatusSeen[] = [];
 
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      handle(req, res);
-    });
-  });
-
-  function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  const { url, close } = await listen(({ req, path, token }, res) => {
     if (path !== '/refresh') {
       const status = token === access ? 200 : 401;
       seen.push({ path, token, status });
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ path, token }));
+      replyJson(res, status, { path, token });
       return;
     }
     const answer = api.refreshAnswer;
@@ -59,18 +49,16 @@ export async function startStatusServer(): Promise<StatusServer> {
     if (answer >= 200 && answer < 300) {
       generation += 1;
       access = `access-${generation}`;
-      res.writeHead(answer, { 'content-type': 'application/json' }).end(JSON.stringify({ access }));
+      replyJson(res, answer, { access });
       return;
     }
-    res.writeHead(answer, { 'content-type': 'application/json' }).end(JSON.stringify({ detail: `refresh answered ${answer}` }));
-  }
+    replyJson(res, answer, { detail: `refresh answered ${answer}` });
+  });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   const matching = (prefix: string, status?: number): StatusSeen[] =>
     seen.filter((r) => r.path.startsWith(prefix) && (status === undefined || r.status === status));
   const api: StatusServer = {
-    url: `http://127.0.0.1:${port}`,
+    url,
     get access() {
       return access;
     },
@@ -81,15 +69,7 @@ export async function startStatusServer(): Promise<StatusServer> {
     expireAccess() {
       access = `expired-${generation}`;
     },
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          if (error) reject(error);
-          else resolve();
-        });
-      });
-    },
+    close,
   };
   return api;
 }
