@@ -233,8 +233,10 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const [current] = attachments;
     sending.attached = current;
     sending.epoch = current ? current.session.epoch : 0;
-    (config.headers as Stamped)[SENT] = sending;
-    const original = restore(sending, config);
+    const headers = config.headers as Stamped;
+    // A request prepared again has new headers and the capturing adapter.
+    if (headers[SENT] !== sending) headers[SENT] = sending;
+    const original = sending.adapter !== undefined && config.adapter === sending.adapter ? sending.adapter : restore(sending, config);
     const adapter = typeof original === 'function' ? original : getAdapter(original, config);
     if (sending.alone) return adapter(config);
     // A resolved response needs a look only if it could be an auth failure: with axios's own
