@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { ROOT, bundleSize } from './bundle-size.js';
 
 // What an app pays, gzipped, for the interceptor on top of axios. GOAL is the budget the
-// project aims for and does not meet yet (see docs/benchmarks.md); CEILING fails the check, so
-// that the size can only go down from where it is.
+// project aims for and does not meet (see docs/benchmarks.md, which accounts for every byte
+// above the previous ceiling of 2 944); CEILING fails the check, so that the size can only go
+// down from where it is.
 const GOAL = 1536;
-const CEILING = 2944;
+const CEILING = 4864;
 
 /** An app module that imports `name` from `from` and keeps it, so that it cannot be dropped. */
 function app(name: string, from = 'axios-refresh-interceptor'): string {

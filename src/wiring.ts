@@ -34,7 +34,7 @@ export interface Attachment {
 /** What the library knows of one request, from the moment axios starts it. */
 interface Sending {
   /**
-   * No response interceptor but the library's: the outcome goes straight to it, which then
+   * No response interceptor but the library's: a rejection goes straight to it, which then
    * judges it as the adapter would have, without a promise hop of the adapter's own.
    */
   readonly alone: boolean;
@@ -181,7 +181,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   /** Waits for the refresh in flight, or one due ahead of expiry, before a request goes out. */
   const renewed = async (sending: Sending, config: InternalAxiosRequestConfig): Promise<void> => {
     await quiet(sending, config);
-    const [current] = attachments;
+    const current = attachments[0];
     if (!current?.session.due()) return;
     try {
       await waitFor(current.session.renew(trigger(config)), config, current.interrupts, deadline(sending, config));
@@ -230,7 +230,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   }
 
   function attempt(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
-    const [current] = attachments;
+    const current = attachments[0];
     sending.attached = current;
     sending.epoch = current ? current.session.epoch : 0;
     const headers = config.headers as Stamped;
@@ -238,11 +238,11 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     if (headers[SENT] !== sending) headers[SENT] = sending;
     const original = sending.adapter !== undefined && config.adapter === sending.adapter ? sending.adapter : restore(sending, config);
     const adapter = typeof original === 'function' ? original : getAdapter(original, config);
-    if (sending.alone) return adapter(config);
     // A resolved response needs a look only if it could be an auth failure: with axios's own
-    // `validateStatus` and no body check, a 401 never resolves.
-    if (!current?.readsBody && config.validateStatus?.(401) !== true) return adapter(config).then(undefined, rejected);
-    return adapter(config).then(resolved, rejected);
+    // `validateStatus` and no body check, a 401 never resolves. A rejected one goes straight to
+    // the library's response interceptor when no other stands in between.
+    if (current?.readsBody || config.validateStatus?.(401) === true) return adapter(config).then(resolved, rejected);
+    return sending.alone ? adapter(config) : adapter(config).then(undefined, rejected);
   }
 
   const epochOf = (sending: Sending | undefined, attachment: Attachment): number =>
@@ -286,7 +286,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const config = response.config as Marked | undefined;
     const sending = (config?.headers as Stamped | undefined)?.[SENT];
     if (!config || !sending || config[RETRIED] || config.skipAuthRefresh === true) return response;
-    const [current] = attachments;
+    const current = attachments[0];
     if (!current?.refreshOnResponse(current.readsBody ? readable(response, config) : response)) return response;
     return recover(sending, config, current, statusError(response), () => response);
   };
@@ -300,7 +300,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const config = error.config as Marked;
     const sending = (config.headers as Stamped | undefined)?.[SENT];
     if (!sending || config[RETRIED] || config.skipAuthRefresh === true) return pass();
-    const [current] = attachments;
+    const current = attachments[0];
     return current?.shouldRefresh(error) ? recover(sending, config, current, error, pass) : pass();
   };
 
@@ -322,26 +322,18 @@ export function wiringOf(instance: AxiosInstance): Wiring {
    * Last of the response interceptors: an auth error that the app's own interceptors made from a
    * response (a GraphQL body saying UNAUTHENTICATED) is refreshed, and the request is sent again
    * through the whole instance, whose interceptors then see its outcome once. For a request
-   * alone with the library it judges every outcome, as the adapter would have.
+   * alone with the library it judges the rejected ones, as the adapter would have.
    */
   const outer = async (error: unknown): Promise<AxiosResponse> => {
     const { config, response } = (error ?? {}) as { config?: Marked; response?: unknown };
     if (!config || !response || isOwnError(error) || config[RETRIED] || config.skipAuthRefresh === true) throw error;
-    const [current] = attachments;
+    const current = attachments[0];
     if (!current?.shouldRefresh(error as AxiosError)) throw error;
     return reenter(config, current, error as AxiosError, () => {
       throw error;
     });
   };
-  const outerResolved = (response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> => {
-    const config = response.config as Marked | undefined;
-    const sending = (config?.headers as Stamped | undefined)?.[SENT];
-    if (!config || !sending?.alone || config[RETRIED] || config.skipAuthRefresh === true) return response;
-    const [current] = attachments;
-    return current?.refreshOnResponse(response) ? reenter(config, current, statusError(response), () => response) : response;
-  };
-
-  let outerId = responses.use(outerResolved, outer);
+  let outerId = responses.use(null, outer);
 
   /**
    * Keeps the library's response interceptor last, so that it sees what every app interceptor
@@ -359,7 +351,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
       return first === last;
     }
     responses.eject(outerId);
-    outerId = responses.use(outerResolved, outer);
+    outerId = responses.use(null, outer);
     return false;
   };
 
