@@ -221,7 +221,6 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   const dispatch = (sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> =>
     due() || generation() !== sending.generation ? held(sending, config) : attempt(sending, config);
 
-
   /** Puts back on the request the adapter it had, and returns it. */
   function restore(sending: Sending, config: InternalAxiosRequestConfig): InternalAxiosRequestConfig['adapter'] {
     const original = sending.adapter ?? instance.defaults.adapter;
