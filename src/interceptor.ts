@@ -56,8 +56,9 @@ function sessionOf(options: RefreshInterceptorOptions | SharedSessionOptions): R
  *
  * A request made with `{ skipAuthRefresh: true }` in its config is left alone. The order in
  * which the app adds its own interceptors does not matter. Attaching the same options object
- * or session to the same instance again returns the interceptor already attached; other
- * interceptors on the same instance all stay in force, the newest first.
+ * or session to the same instance again returns the interceptor already attached; new options
+ * take over from the interceptor attached before, which is back in force if the newer one is
+ * ejected.
  *
  * @param instance An instance from `axios.create()`.
  * @param options Either the options of a session of its own (`refresh` and the rest), or a
@@ -88,7 +89,7 @@ export function createRefreshInterceptor(
   const session = sessionOf(options);
   checkOptional('shouldRefresh', options.shouldRefresh);
   checkOptional('shouldRefreshResponse', options.shouldRefreshResponse);
-  const owned = session !== (options as Partial<SharedSessionOptions>).session;
+  const owned = session !== shared;
   const attachment: Attachment = {
     session,
     options,
