@@ -198,6 +198,51 @@ describe.each<Order>(['before', 'after'])('app interceptors added %s createRefre
     expect(pending).toBe(4);
   });
 
+  it('lets a spinner counter that marks the config count each held or retried request once, as documented', async () => {
+    const { api, tokens, useBearer } = plainApp(server);
+    let pending = 0;
+    let peak = 0;
+    inOrder(
+      order,
+      () => {
+        useBearer();
+        api.interceptors.request.use((config) => {
+          const marked = config as typeof config & { counted?: boolean };
+          if (!marked.counted) {
+            pending += 1;
+            peak = Math.max(peak, pending);
+            marked.counted = true;
+          }
+          return config;
+        });
+        api.interceptors.response.use(
+          (r) => {
+            pending -= 1;
+            return r;
+          },
+          (error: unknown) => {
+            pending -= 1;
+            throw error;
+          },
+        );
+      },
+      () => createRefreshInterceptor(api, { refresh: countedRefresh(tokens).refresh }),
+    );
+    server.expireAccess();
+    const refreshGate = server.hold('/refresh');
+    const expired = ['/api/a', '/api/b'].map((url) => api.get(url));
+    await server.arrived('/refresh', 1);
+    const held = api.get('/api/held');
+    await turns(20);
+    refreshGate.open();
+    const settled = await Promise.allSettled([...expired, held]);
+
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(server.refreshCalls()).toBe(1);
+    expect(peak).toBe(3);
+    expect(pending).toBe(0);
+  });
+
   describe('against a GraphQL server that answers an expired token with a 200', () => {
     let gql: GraphqlServer;
     beforeEach(async () => {
