@@ -240,7 +240,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     // A resolved response needs a look only if it could be an auth failure: with axios's own
     // `validateStatus` and no body check, a 401 never resolves. A rejected one goes straight to
     // the library's response interceptor when no other stands in between.
-    if (current?.readsBody || config.validateStatus?.(401) === true) return adapter(config).then(resolved, rejected);
+    // axios resolves every status when `validateStatus` is left out (null).
+    if (current?.readsBody || !config.validateStatus || config.validateStatus(401)) return adapter(config).then(resolved, rejected);
     return sending.alone ? adapter(config) : adapter(config).then(undefined, rejected);
   }
 

@@ -16,7 +16,7 @@ const below500 = (status: number): boolean => status < 500;
 /** A bearer app whose instance resolves what `validateStatus` lets through. */
 function permissiveApp(
   server: { url: string; access: string },
-  validateStatus: (status: number) => boolean,
+  validateStatus: ((status: number) => boolean) | null,
 ): { api: AxiosInstance; store: { token: string } } {
   const store = { token: server.access };
   const api = axios.create({ baseURL: server.url, validateStatus });
@@ -41,6 +41,20 @@ describe('a permissive validateStatus against a real server', () => {
 
   it('refreshes a 401 that validateStatus resolves and resolves with the retry’s 200', async () => {
     const { api, store } = permissiveApp(server, below500);
+    createRefreshInterceptor(api, { refresh: bearerRefresh(server, store) });
+    server.expireAccess();
+
+    await expect(api.get('/api/a')).resolves.toMatchObject({ status: 200, data: { token: 'access-1' } });
+    expect(server.refreshCalls()).toBe(1);
+    expect(seenAt('/api/a')).toEqual([
+      [401, 'access-0'],
+      [200, 'access-1'],
+    ]);
+  });
+
+  it('refreshes a 401 that axios resolves because validateStatus is null, with an app response interceptor too', async () => {
+    const { api, store } = permissiveApp(server, null);
+    api.interceptors.response.use((r) => r);
     createRefreshInterceptor(api, { refresh: bearerRefresh(server, store) });
     server.expireAccess();
 
