@@ -5,7 +5,7 @@ import { createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError }
 import { startAuthServer } from '../helpers/auth-server.js';
 import type { AuthServer } from '../helpers/auth-server.js';
 import { bearerApp, bearerRefresh, defaultsApp, defaultsRefresh } from '../helpers/clients.js';
-import { turns } from '../helpers/gate.js';
+import { turns, until } from '../helpers/gate.js';
 import { startFlakyServer } from './helpers/flaky-server.js';
 
 let server: AuthServer;
@@ -150,6 +150,8 @@ describe.each(orders)('with %s', (order) => {
       .then(() => server.arrived('/refresh', 2))
       .catch(() => undefined);
     await Promise.race([second, settled]);
+    // A request is counted as it arrives and recorded once its body is read: wait for the records.
+    await until(() => server.seen.length >= 5);
     expect(server.seen.map((r) => `${r.path} ${r.status}`).sort()).toEqual([
       '/api/first 401',
       '/api/held/0 401',
