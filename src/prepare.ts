@@ -27,7 +27,7 @@ const CAPTURED = Object.freeze({ captured: true });
  * body that axios built (multipart from an object) is built afresh. No response interceptor
  * runs: the caller's outcome goes through them once, as for any request.
  *
- * @param skip The library's own request interceptor, which must not run again.
+ * @param skip The `runWhen` of the library's own request interceptor, which must not run again.
  */
 export function prepare(
   instance: AxiosInstance,
