@@ -218,16 +218,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     return attempt(sending, config);
   };
 
-  // Nothing changed since the request started: it goes out under the epoch recorded then.
   const dispatch = (sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> =>
-    due() || generation() !== sending.generation ? held(sending, config) : attempt(sending, config, false);
-
-  let judged: { validate: unknown; resolves: boolean } = { validate: undefined, resolves: true };
-  /** Whether this `validateStatus` resolves a 401; axios resolves every status when it is left out. */
-  const resolves401 = (validate: InternalAxiosRequestConfig['validateStatus']): boolean => {
-    if (judged.validate !== validate) judged = { validate, resolves: !validate || validate(401) };
-    return judged.resolves;
-  };
+    due() || generation() !== sending.generation ? held(sending, config) : attempt(sending, config);
 
   /** Puts back on the request the adapter it had, and returns it. */
   function restore(sending: Sending, config: InternalAxiosRequestConfig): InternalAxiosRequestConfig['adapter'] {
@@ -236,12 +228,10 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     return original;
   }
 
-  function attempt(sending: Sending, config: InternalAxiosRequestConfig, waited = true): Promise<AxiosResponse> {
+  function attempt(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
     const current = attachments[0];
-    if (waited) {
-      sending.attached = current;
-      sending.epoch = current ? current.session.epoch : 0;
-    }
+    sending.attached = current;
+    sending.epoch = current ? current.session.epoch : 0;
     const headers = config.headers as Stamped;
     // A request prepared again has new headers and the capturing adapter.
     if (headers[SENT] !== sending) headers[SENT] = sending;
@@ -250,7 +240,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     // A resolved response needs a look only if it could be an auth failure: with axios's own
     // `validateStatus` and no body check, a 401 never resolves. A rejected one goes straight to
     // the library's response interceptor when no other stands in between.
-    if (current?.readsBody || resolves401(config.validateStatus)) return adapter(config).then(resolved, rejected);
+    // axios resolves every status when `validateStatus` is left out (null).
+    if (current?.readsBody || !config.validateStatus || config.validateStatus(401)) return adapter(config).then(resolved, rejected);
     return sending.alone ? adapter(config) : adapter(config).then(undefined, rejected);
   }
 
@@ -349,30 +340,19 @@ export function wiringOf(instance: AxiosInstance): Wiring {
    * made of a response, and tells whether it is the only one. Checked as each request starts,
    * before axios reads the list.
    */
-  let seen: { handlers: unknown; length: number; alone: boolean } | undefined;
   const keepOuterLast = (): boolean => {
     const handlers = responses.handlers as Array<{ rejected?: unknown } | null> | undefined;
     if (!handlers) return false;
-    // axios changes the list's length whenever an interceptor is added or the last one ejected.
-    if (seen?.handlers === handlers && seen.length === handlers.length) return seen.alone;
     let last = handlers.length - 1;
     while (last >= 0 && handlers[last] == null) last -= 1;
-    if (last < 0 || handlers[last]?.rejected !== outer) {
-      responses.eject(outerId);
-      outerId = responses.use(null, outer);
-      seen = undefined;
-      return false;
+    if (last >= 0 && handlers[last]?.rejected === outer) {
+      let first = 0;
+      while (handlers[first] == null) first += 1;
+      return first === last;
     }
-    let first = 0;
-    while (handlers[first] == null) first += 1;
-    seen = { handlers, length: handlers.length, alone: first === last };
-    return seen.alone;
-  };
-
-  /** What the library knows of a request from now on, with the credentials in force now. */
-  const record = (alone: boolean, adapter: Sending['adapter'], data: unknown, started: number): Sending => {
-    const current = attachments[0];
-    return { alone, adapter, data, generation: generation(), started, attached: current, epoch: current ? current.session.epoch : 0 };
+    responses.eject(outerId);
+    outerId = responses.use(null, outer);
+    return false;
   };
 
   /**
@@ -381,7 +361,15 @@ export function wiringOf(instance: AxiosInstance): Wiring {
    * then taken as it is now.
    */
   const send = (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
-    const sending = (config.headers as Stamped)[SENT] ?? record(false, instance.defaults.adapter, config.data, 0);
+    const sending = (config.headers as Stamped)[SENT] ?? {
+        alone: false,
+        adapter: instance.defaults.adapter,
+        data: config.data,
+        generation: generation(),
+        started: 0,
+        attached: undefined,
+        epoch: 0,
+      };
     // Whatever happens next, the config that the app and other plugins see afterwards
     // (`error.config`, which axios-retry sends again) names the adapter it had, not this one.
     restore(sending, config);
@@ -393,9 +381,16 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   function start(config: InternalAxiosRequestConfig): boolean {
     const alone = keepOuterLast();
     if (config.skipAuthRefresh === true || attachments.length === 0) return false;
-    // A config sent again as it came back (axios-retry does) may still name this adapter.
-    const adapter = config.adapter === send ? instance.defaults.adapter : config.adapter;
-    (config.headers as Stamped)[SENT] = record(alone, adapter, config.data, config.timeout ? Date.now() : 0);
+    (config.headers as Stamped)[SENT] = {
+      alone,
+      // A config sent again as it came back (axios-retry does) may still name this adapter.
+      adapter: config.adapter === send ? instance.defaults.adapter : config.adapter,
+      data: config.data,
+      generation: generation(),
+      started: config.timeout ? Date.now() : 0,
+      attached: undefined,
+      epoch: 0,
+    };
     config.adapter = send;
     return false;
   }
