@@ -26,6 +26,18 @@ describe('apps that mock their instance with axios-mock-adapter', () => {
     expect(server.history.get).toHaveLength(2);
   });
 
+  it('mock an instance the library was attached to before the mock existed', async () => {
+    const api = axios.create({ baseURL: '/api/v1/' });
+    createRefreshInterceptor(api, { refresh: ({ client }) => client.post('users/refresh/') });
+    const server = mock(api);
+    server.onGet('tasks/').replyOnce(401).onGet('tasks/').replyOnce(200, []);
+    server.onPost('users/refresh/').replyOnce(200);
+
+    await expect(api.get('tasks/')).resolves.toMatchObject({ status: 200, data: [] });
+    expect(server.history.post).toHaveLength(1);
+    expect(server.history.get).toHaveLength(2);
+  });
+
   it('let a test drive the session-expired path', async () => {
     const api = axios.create({ baseURL: '/api/v1/' });
     const server = mock(api);
