@@ -54,14 +54,24 @@ interface Sending {
 // Set only on a retry, so it must survive axios's config merge: a string key, since axios
 // before 1.7 drops symbol keys when it merges a config.
 const RETRIED = 'axiosRefreshRetried';
-// Where the record of a request rides, from its start to its outcome: its headers object,
-// which axios creates afresh per request, never copies symbol keys from, and keeps on
-// `error.config` and `response.config`. The adapter writes it again on the headers the request
-// goes out with, in case an app interceptor replaced them.
+// The record of a request, from its start to its outcome.
 const SENT = Symbol('sent');
 
 type Marked = InternalAxiosRequestConfig & { [RETRIED]?: true };
 type Stamped = { [SENT]?: Sending };
+
+/**
+ * Where the record of a request rides: its `transitional` object, which axios merges afresh for
+ * each request, keeps by reference on `error.config` and `response.config`, and never copies
+ * symbol keys from; app interceptors that replace `config.headers` leave it alone. Its headers
+ * object when it has none.
+ */
+function carrier(config: InternalAxiosRequestConfig): Stamped {
+  return (config.transitional ?? config.headers) as Stamped;
+}
+
+const recordOf = (config: InternalAxiosRequestConfig | undefined): Sending | undefined =>
+  config && carrier(config)[SENT];
 
 function ok2xx(status: number): boolean {
   return status >= 200 && status < 300;
@@ -221,6 +231,9 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   const dispatch = (sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> =>
     due() || generation() !== sending.generation ? held(sending, config) : attempt(sending, config);
 
+  /** Whether axios resolves a 401 for this request; it resolves every status without `validateStatus`. */
+  const resolves401 = ({ validateStatus }: InternalAxiosRequestConfig): boolean => !validateStatus || validateStatus(401);
+
   /** Puts back on the request the adapter it had, and returns it. */
   function restore(sending: Sending, config: InternalAxiosRequestConfig): InternalAxiosRequestConfig['adapter'] {
     const original = sending.adapter ?? instance.defaults.adapter;
@@ -232,16 +245,15 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const current = attachments[0];
     sending.attached = current;
     sending.epoch = current ? current.session.epoch : 0;
-    const headers = config.headers as Stamped;
-    // A request prepared again has new headers and the capturing adapter.
-    if (headers[SENT] !== sending) headers[SENT] = sending;
+    const stamped = carrier(config);
+    // A request prepared again has a new config, and the capturing adapter.
+    if (stamped[SENT] !== sending) stamped[SENT] = sending;
     const original = sending.adapter !== undefined && config.adapter === sending.adapter ? sending.adapter : restore(sending, config);
     const adapter = typeof original === 'function' ? original : getAdapter(original, config);
     // A resolved response needs a look only if it could be an auth failure: with axios's own
     // `validateStatus` and no body check, a 401 never resolves. A rejected one goes straight to
     // the library's response interceptor when no other stands in between.
-    // axios resolves every status when `validateStatus` is left out (null).
-    if (current?.readsBody || !config.validateStatus || config.validateStatus(401)) return adapter(config).then(resolved, rejected);
+    if (current?.readsBody || resolves401(config)) return adapter(config).then(resolved, rejected);
     return sending.alone ? adapter(config) : adapter(config).then(undefined, rejected);
   }
 
@@ -284,7 +296,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
 
   const resolved = (response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> => {
     const config = response.config as Marked | undefined;
-    const sending = (config?.headers as Stamped | undefined)?.[SENT];
+    const sending = recordOf(config);
     if (!config || !sending || config[RETRIED] || config.skipAuthRefresh === true) return response;
     const current = attachments[0];
     if (!current?.refreshOnResponse(current.readsBody ? readable(response, config) : response)) return response;
@@ -298,7 +310,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     // An error without its request (a hostile adapter's) is not the library's to judge here.
     if (!isAxiosError(error) || !error.response || !error.config) return pass();
     const config = error.config as Marked;
-    const sending = (config.headers as Stamped | undefined)?.[SENT];
+    const sending = recordOf(config);
     if (!sending || config[RETRIED] || config.skipAuthRefresh === true) return pass();
     const current = attachments[0];
     return current?.shouldRefresh(error) ? recover(sending, config, current, error, pass) : pass();
@@ -306,7 +318,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
 
   /** Refreshes, then sends the request again through the whole instance. */
   const reenter = async <T>(config: Marked, attachment: Attachment, error: AxiosError, pass: () => T): Promise<AxiosResponse | T> => {
-    const sending = (config.headers as Stamped | undefined)?.[SENT];
+    const sending = recordOf(config);
     if (!(await refreshFor(sending, config, attachment, error))) return pass();
     const data: unknown = sending ? sending.data : config.data;
     const spent = replayError(data, config, error);
@@ -356,12 +368,11 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   };
 
   /**
-   * The adapter of every request the library looks after. What it knows of the request rides
-   * on its headers; an app interceptor that replaced them took that along, and the request is
-   * then taken as it is now.
+   * The adapter of a request that may need the library before it goes out or as its answer
+   * comes back.
    */
   const send = (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
-    const sending = (config.headers as Stamped)[SENT] ?? {
+    const sending = recordOf(config) ?? {
         alone: false,
         adapter: instance.defaults.adapter,
         data: config.data,
@@ -376,22 +387,25 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     return dispatch(sending, config);
   };
 
-  // axios asks `runWhen` about every request before any interceptor runs: the library puts
-  // its adapter on the request there, and the interceptor itself never runs.
+  // axios asks `runWhen` about every request before any interceptor runs: the library records
+  // the request there, and the interceptor itself never runs. It puts its own adapter on the
+  // request unless nothing can need it: a request alone with the library's response interceptor,
+  // with no refresh due, whose 401 axios rejects, is judged by that interceptor alone.
   function start(config: InternalAxiosRequestConfig): boolean {
     const alone = keepOuterLast();
-    if (config.skipAuthRefresh === true || attachments.length === 0) return false;
-    (config.headers as Stamped)[SENT] = {
+    const current = attachments[0];
+    if (config.skipAuthRefresh === true || !current) return false;
+    carrier(config)[SENT] = {
       alone,
       // A config sent again as it came back (axios-retry does) may still name this adapter.
       adapter: config.adapter === send ? instance.defaults.adapter : config.adapter,
       data: config.data,
       generation: generation(),
       started: config.timeout ? Date.now() : 0,
-      attached: undefined,
-      epoch: 0,
+      attached: current,
+      epoch: current.session.epoch,
     };
-    config.adapter = send;
+    if (!alone || due() || current.readsBody || resolves401(config)) config.adapter = send;
     return false;
   }
   const startId = requests.use((config) => config, null, { runWhen: start });
