@@ -129,6 +129,15 @@ function track(promise: Promise<unknown>) {
   return { state, done };
 }
 
+/** Exact boundary: still pending `ms - 1` ms from now, settled at `ms`. */
+async function settlesAfter(tracked: ReturnType<typeof track>, ms: number): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms - 1);
+  expect(tracked.state.settled).toBe(false);
+  await vi.advanceTimersByTimeAsync(1);
+  await flush();
+  expect(tracked.state.settled).toBe(true);
+}
+
 /** Starts the first request, whose 401 starts a refresh that waits on the gate. */
 async function refreshRunning(app: ReturnType<typeof timedApp>) {
   app.expire();
@@ -160,11 +169,7 @@ describe("a request's timeout while it is held behind a running refresh", () => 
     const held = track(app.api.get('/held', { timeout: 1000, ...extra }));
     await flush();
 
-    await vi.advanceTimersByTimeAsync(999);
-    expect(held.state.settled).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
-    await flush();
-    expect(held.state.settled).toBe(true);
+    await settlesAfter(held, 1000);
 
     expect(held.state.at).toBe(start + 1000);
     const error = held.state.error;
@@ -190,11 +195,7 @@ describe("a request's timeout while it is held behind a running refresh", () => 
     const held = track(app.api.get('/held'));
     await flush();
 
-    await vi.advanceTimersByTimeAsync(999);
-    expect(held.state.settled).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
-    await flush();
-    expect(held.state.settled).toBe(true);
+    await settlesAfter(held, 1000);
 
     expect(held.state.error).toMatchObject({ code: 'ECONNABORTED', message: 'timeout of 1000ms exceeded' });
     expect(app.count('/held')).toBe(0);
@@ -223,10 +224,7 @@ describe("a request's timeout while it waits for the refresh its 401 started", (
     await vi.advanceTimersByTimeAsync(300);
     expect(app.refreshes()).toBe(1);
     expect(slow.state.settled).toBe(false);
-    await vi.advanceTimersByTimeAsync(699);
-    expect(slow.state.settled).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
-    await flush();
+    await settlesAfter(slow, 700);
 
     expect(slow.state).toMatchObject({ settled: true, at: 1000 });
     expect(slow.state.error).toBeInstanceOf(AxiosError);
@@ -282,10 +280,7 @@ describe("a request's timeout while it waits for the refresh its 401 started", (
     app.refreshGate.open();
     await flush();
     expect(app.count('/a')).toBe(2);
-    await vi.advanceTimersByTimeAsync(399);
-    expect(request.state.settled).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
-    await flush();
+    await settlesAfter(request, 400);
 
     expect(request.state).toMatchObject({ settled: true, at: 1000 });
     expect(request.state.error).toMatchObject({ code: 'ECONNABORTED', message: 'timeout of 1000ms exceeded' });
