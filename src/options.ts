@@ -1,4 +1,5 @@
 import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
+import { originOf } from './bearer.js';
 import type { SessionExpiredError } from './errors.js';
 import type { RefreshSession } from './session.js';
 
@@ -71,7 +72,11 @@ export interface SessionOptions {
    * (from an `expires_in` it stored, or a JWT `exp` it decoded); `undefined` when unknown.
    * Read before each request: one that would go out within `refreshMargin` of that moment
    * first waits for a refresh, so it is never sent with a token about to die. Nothing runs
-   * while the app is idle. A 401 is still handled as usual.
+   * while the app is idle. A 401 is still handled as usual. A value nearer to now read as
+   * seconds than read as milliseconds is taken as seconds (a JWT `exp` passed as it is). If a refresh leaves the
+   * expiry within `refreshMargin` (a clock ahead of the server's, or a margin longer than the
+   * token lives), that expiry is ignored until it changes, rather than refreshing before every
+   * request. Without it, the `exp` of a JWT that `accessToken` returns is used.
    * @default undefined
    *
    * @example
@@ -93,6 +98,34 @@ export interface SessionOptions {
    * @default 5_000
    */
   refreshMargin?: number | undefined;
+  /**
+   * The access token to send, for apps that keep a bearer token in memory; `undefined` or `''`
+   * when there is none. Read as each request goes out, after any wait for a refresh, and sent as
+   * `Authorization: Bearer <token>`, so a held or retried request carries the token of the latest
+   * refresh. Sent only to the instance's own origin (relative URLs, and absolute ones on the
+   * origin of `baseURL` or, in a browser with no `baseURL`, of the page) and to `tokenOrigins`.
+   * A request that sets its own `Authorization` keeps it. Without `expiresAt`, a JWT's `exp`
+   * claim tells when to refresh ahead of expiry.
+   * @default undefined
+   *
+   * @example
+   * ```ts
+   * let tokens = { access: '', refresh: '' };
+   * createRefreshInterceptor(api, {
+   *   refresh: async ({ client }) => {
+   *     tokens = (await client.post('auth/refresh/', { refresh: tokens.refresh })).data;
+   *   },
+   *   accessToken: () => tokens.access,
+   * });
+   * ```
+   */
+  accessToken?: (() => string | undefined) | undefined;
+  /**
+   * With `accessToken`: origins besides the instance's own that may receive the token, such as
+   * `['https://uploads.example.com']`.
+   * @default []
+   */
+  tokenOrigins?: readonly string[] | undefined;
 }
 
 /** Options that belong to one instance, whether its session is its own or shared. */
@@ -185,16 +218,26 @@ export function checkObject(options: unknown): asserts options is object {
 
 export function validateSessionOptions(options: unknown): asserts options is SessionOptions {
   checkObject(options);
-  const { refresh, onSessionExpired, refreshTimeout, expiresAt, refreshMargin } = options as Record<
-    string,
-    unknown
-  >;
+  const { refresh, onSessionExpired, refreshTimeout, expiresAt, refreshMargin, accessToken, tokenOrigins } =
+    options as Record<string, unknown>;
   if (typeof refresh !== 'function') throw expected('refresh', 'a function', refresh);
   checkOptional('onSessionExpired', onSessionExpired);
   checkOptional('expiresAt', expiresAt);
+  checkOptional('accessToken', accessToken);
+  checkOrigins(tokenOrigins);
   checkNumber('refreshMargin', refreshMargin, 0, Number.MAX_VALUE, 'a non-negative finite number of milliseconds');
   // Timers overflow past 2^31 - 1 ms and would fire at once.
   checkNumber('refreshTimeout', refreshTimeout, Number.MIN_VALUE, MAX_TIMEOUT, `a positive finite number of milliseconds up to ${MAX_TIMEOUT}`);
+}
+
+function checkOrigins(value: unknown): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) throw expected('tokenOrigins', 'an array of origins', value);
+  (value as unknown[]).forEach((entry, i) => {
+    if (typeof entry !== 'string' || originOf(entry) === undefined) {
+      throw expected(`tokenOrigins[${i}]`, 'an origin such as `https://uploads.example.com`', entry);
+    }
+  });
 }
 
 function checkNumber(name: string, value: unknown, min: number, max: number, what: string): void {

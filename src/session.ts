@@ -1,5 +1,7 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { SessionExpiredError, isSessionExpiredError, statusError } from './errors.js';
+import { createBearer, inMilliseconds, jwtExpiry } from './bearer.js';
+import type { Bearer } from './bearer.js';
 import { defaults, validateSessionOptions } from './options.js';
 import type { SessionOptions } from './options.js';
 
@@ -14,6 +16,8 @@ export interface RefreshSession {
   readonly refreshing: boolean;
   /** @internal Settled refreshes so far; a request records it when it is sent. */
   readonly epoch: number;
+  /** @internal The access token the session attaches to requests, when it has `accessToken`. */
+  readonly bearer: Bearer | undefined;
   /** @internal A request sent at `sentEpoch` failed with expired credentials: resolves when it may be retried. */
   recover(sentEpoch: number, trigger: RefreshTrigger): Promise<void>;
   /** @internal True when a request about to go out should wait for a refresh first. */
@@ -122,6 +126,7 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
   const timeout = options.refreshTimeout ?? defaults.refreshTimeout;
   const { expiresAt } = options;
   const margin = options.refreshMargin ?? defaults.refreshMargin;
+  const bearer = options.accessToken && createBearer(options.accessToken, options.tokenOrigins);
   // Held weakly: an instance that shares a long-lived session and is dropped without `eject`
   // must still be collected, and must not cost every later refresh a look at its headers.
   const listeners = new Set<{ deref(): SessionListener | undefined }>();
@@ -147,6 +152,9 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     epoch += 1;
     lastSuccess = epoch;
     expired = undefined;
+    ignored = undefined;
+    // Refreshing again would give the same: trust 401s until the expiry changes.
+    if (expiring()) ignored = expiry();
     notify('succeeded');
   }
 
@@ -224,9 +232,25 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     return promise;
   }
 
+  // The expiry decoded from the last token seen, so that a token is decoded once.
+  let decoded: { token: string | undefined; at: number | undefined } = { token: undefined, at: undefined };
+  // An expiry that a successful refresh left within the margin.
+  let ignored: number | undefined;
+
+  function expiry(): number | undefined {
+    if (expiresAt) {
+      const at = expiresAt();
+      return typeof at === 'number' ? inMilliseconds(at, Date.now()) : undefined;
+    }
+    if (!bearer) return undefined;
+    const token = bearer.token();
+    if (token !== decoded.token) decoded = { token, at: jwtExpiry(token) };
+    return decoded.at;
+  }
+
   function expiring(): boolean {
-    const at = expiresAt?.();
-    return at !== undefined && Date.now() >= at - margin;
+    const at = expiry();
+    return at !== undefined && at !== ignored && Date.now() >= at - margin;
   }
 
   return {
@@ -236,6 +260,7 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     get epoch() {
       return epoch;
     },
+    bearer,
     recover(sentEpoch, trigger) {
       if (inflight) return inflight.promise;
       if (expired && sentEpoch < expired.epoch) return Promise.reject(expired.failure);

@@ -9,6 +9,8 @@ import {
   isSessionExpiredError,
   statusError,
 } from './errors.js';
+import { isAbsolute, mayReceive, originOf, pageHref } from './bearer.js';
+import type { Bearer } from './bearer.js';
 import { trackDefaultHeaders } from './headers.js';
 import { prepare } from './prepare.js';
 import { replayError } from './replay.js';
@@ -95,6 +97,12 @@ function requestError(failure: unknown, config: InternalAxiosRequestConfig, resp
     : new RefreshFailedError(failure.cause, config, answer);
 }
 
+/** The URL a request goes to, joined as axios joins it. */
+function fullPath({ baseURL, url = '', allowAbsoluteUrls }: InternalAxiosRequestConfig): string {
+  if (!baseURL || (isAbsolute(url) && allowAbsoluteUrls !== false)) return url;
+  return url ? `${baseURL.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : baseURL;
+}
+
 /** The response with its body as `transformResponse` makes it, for a check that reads the body. */
 function readable(response: AxiosResponse, config: InternalAxiosRequestConfig): AxiosResponse {
   const transforms = config.transformResponse;
@@ -141,6 +149,31 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     return sum;
   };
   const headers = trackDefaultHeaders(instance, generation);
+
+  // The origin of the instance's `baseURL` (or of the page), worked out again when it changes.
+  let own: { base: string | undefined; origin: string | undefined } | undefined;
+  const ownOrigin = (): string | undefined => {
+    const base = instance.defaults.baseURL;
+    if (!own || own.base !== base) own = { base, origin: originOf(base ?? pageHref(), pageHref()) };
+    return own.origin;
+  };
+
+  /**
+   * Puts the session's token on a request as it goes out, unless the request chose its own
+   * `Authorization` or goes to an origin that may not receive it. A value the session attached
+   * to an earlier attempt was not chosen by the request: it is replaced, or taken off.
+   */
+  const authorize = (config: InternalAxiosRequestConfig, bearer: Bearer): void => {
+    const { headers: sent } = config;
+    const present: unknown = sent.get('Authorization');
+    if (present != null && !bearer.attached(present)) return;
+    const token = bearer.token();
+    if (token !== undefined && mayReceive(fullPath(config), ownOrigin(), bearer.origins)) {
+      sent.set('Authorization', bearer.header(token), true);
+    } else if (present != null) {
+      sent.delete('Authorization');
+    }
+  };
 
   const client = (): AxiosInstance => {
     const bare = instance.create(instance.defaults);
@@ -245,6 +278,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const current = attachments[0];
     sending.attached = current;
     sending.epoch = current ? current.session.epoch : 0;
+    const bearer = current?.session.bearer;
+    if (bearer) authorize(config, bearer);
     const stamped = carrier(config);
     // A request prepared again has a new config, and the capturing adapter.
     if (stamped[SENT] !== sending) stamped[SENT] = sending;
@@ -384,17 +419,20 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     // Whatever happens next, the config that the app and other plugins see afterwards
     // (`error.config`, which axios-retry sends again) names the adapter it had, not this one.
     restore(sending, config);
-    return dispatch(sending, config);
+    // A request left alone is never held; it only gets the token.
+    return config.skipAuthRefresh === true ? attempt(sending, config) : dispatch(sending, config);
   };
 
   // axios asks `runWhen` about every request before any interceptor runs: the library records
   // the request there, and the interceptor itself never runs. It puts its own adapter on the
   // request unless nothing can need it: a request alone with the library's response interceptor,
-  // with no refresh due, whose 401 axios rejects, is judged by that interceptor alone.
+  // with no refresh due, whose 401 axios rejects, is judged by that interceptor alone. The
+  // session's token is attached by that adapter, so a request left alone gets it too.
   function start(config: InternalAxiosRequestConfig): boolean {
     const alone = keepOuterLast();
     const current = attachments[0];
-    if (config.skipAuthRefresh === true || !current) return false;
+    const bearer = current?.session.bearer;
+    if (!current || (config.skipAuthRefresh === true && !bearer)) return false;
     carrier(config)[SENT] = {
       alone,
       // A config sent again as it came back (axios-retry does) may still name this adapter.
@@ -405,7 +443,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
       attached: current,
       epoch: current.session.epoch,
     };
-    if (!alone || due() || current.readsBody || resolves401(config)) config.adapter = send;
+    if (bearer || !alone || due() || current.readsBody || resolves401(config)) config.adapter = send;
     return false;
   }
   const startId = requests.use((config) => config, null, { runWhen: start });

@@ -3,10 +3,12 @@ import type { AxiosError, AxiosRequestConfig } from 'axios';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   createRefreshInterceptor,
+  createRefreshSession,
   isRefreshFailedError,
   isSessionExpiredError,
 } from '../src/index.js';
-import type { RefreshContext, RefreshInterceptor, RefreshSession, SessionExpiredError } from '../src/index.js';
+import type { RefreshContext, RefreshInterceptor, RefreshSession, SessionExpiredError, SessionOptions } from '../src/index.js';
+import { createTabSession } from '../src/tabs.js';
 
 describe('public types', () => {
   it('types skipAuthRefresh on every request config without a cast', () => {
@@ -32,6 +34,17 @@ describe('public types', () => {
     const error: unknown = new Error('x');
     if (isSessionExpiredError(error)) expectTypeOf(error).toEqualTypeOf<SessionExpiredError>();
     if (isRefreshFailedError(error)) expectTypeOf(error.code).toEqualTypeOf<string | undefined>();
+  });
+
+  it('takes accessToken and tokenOrigins as session options, on every kind of session', () => {
+    expectTypeOf<SessionOptions['accessToken']>().toEqualTypeOf<(() => string | undefined) | undefined>();
+    expectTypeOf<SessionOptions['tokenOrigins']>().toEqualTypeOf<readonly string[] | undefined>();
+    const accessToken = (): string | undefined => undefined;
+    createRefreshInterceptor(axios.create(), { refresh: () => undefined, accessToken, tokenOrigins: ['https://a.example'] });
+    createRefreshSession({ refresh: () => undefined, accessToken });
+    createTabSession({ refresh: () => undefined, accessToken });
+    // @ts-expect-error a token, not a function that returns one
+    createRefreshSession({ refresh: () => undefined, accessToken: 'eyJ' });
   });
 
   it('rejects options without refresh at compile time', () => {

@@ -9,6 +9,11 @@ interface Known {
   readonly expiresAt: number;
   /** In the order of events; -1 for the token the app starts with. */
   readonly storedAt: number;
+  /**
+   * A refresh stored it already within the margin: the library trusts 401s for it instead of
+   * refreshing before every request.
+   */
+  readonly ignored: boolean;
 }
 
 /**
@@ -24,8 +29,10 @@ export class KnownExpiries {
     private readonly origin: number,
   ) {}
 
-  learn(token: string, expiresAt: number, storedAt: number): void {
-    this.tokens.set(token, { expiresAt, storedAt });
+  /** `refreshedAt`: the time a refresh stored it, for a token that did not come with the app. */
+  learn(token: string, expiresAt: number, storedAt: number, refreshedAt?: number): void {
+    const ignored = refreshedAt !== undefined && refreshedAt >= expiresAt - this.margin;
+    this.tokens.set(token, { expiresAt, storedAt, ignored });
   }
 
   expiresAt(token: string): number | undefined {
@@ -34,13 +41,14 @@ export class KnownExpiries {
 
   /** Whether a request about to go out with `token` at `time` must first wait for a refresh. */
   due(token: string, time: number): boolean {
-    const at = this.expiresAt(token);
-    return at !== undefined && time >= at - this.margin;
+    const known = this.tokens.get(token);
+    return known !== undefined && !known.ignored && time >= known.expiresAt - this.margin;
   }
 
   describe(token: string): string {
-    const at = this.expiresAt(token);
-    return at === undefined ? `${token} (expiry unknown)` : `${token} (expires at ${at - this.origin} ms)`;
+    const known = this.tokens.get(token);
+    if (!known) return `${token} (expiry unknown)`;
+    return `${token} (expires at ${known.expiresAt - this.origin} ms${known.ignored ? ', within the margin when stored' : ''})`;
   }
 
   /**

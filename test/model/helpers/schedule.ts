@@ -123,7 +123,7 @@ export interface TimeScale {
   /**
    * Token lifetimes of the schedules that refresh before expiry, and their largest usual margin.
    * With a margin of at most half the lifetime, a token is good for 10 ms or more (5 on real time),
-   * so that refreshes come back to back only in the storms `aheadArbitrary` makes on purpose.
+   * so that refreshes do not come back to back.
    */
   readonly lifetime: { readonly min: number; readonly max: number };
   readonly margin: number;
@@ -176,8 +176,9 @@ function aheadArbitrary(scale: TimeScale): fc.Arbitrary<AheadPlan | undefined> {
     fc.record({
       firstExpiry: fc.integer({ min: 0, max: scale.horizon }),
       lifetime: fc.constant(lifetime),
-      // Mostly well below the lifetime, as the README asks. Now and then at or past it, so that
-      // every request refreshes first: a refresh storm, which costs several ordinary schedules.
+      // Mostly well below the lifetime, as the README asks. Now and then at or past it: each new
+      // token is within the margin as it is stored, and the library must not refresh before
+      // every request.
       margin: fc.oneof(
         { arbitrary: fc.integer({ min: 0, max: Math.min(scale.margin, Math.floor(lifetime / 2)) }), weight: 29 },
         { arbitrary: fc.integer({ min: lifetime, max: lifetime + 10 }), weight: 1 },

@@ -240,7 +240,8 @@ export class World {
       this.store.refresh = data.refresh;
       this.stored.add(data.refresh);
       if (this.expiry && data.expiresIn !== undefined) {
-        this.expiry.learn(data.access, Date.now() + data.expiresIn, this.order++);
+        const now = Date.now();
+        this.expiry.learn(data.access, now + data.expiresIn, this.order++, now);
       }
       this.log.event(`app: refresh #${call} stored ${this.expiry?.describe(data.access) ?? data.access}`);
       stop('succeeded');

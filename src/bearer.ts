@@ -1,0 +1,106 @@
+/**
+ * The access token a session attaches itself, for any transport: what the token says about its
+ * expiry, and which origins may receive it.
+ */
+
+/** What a transport needs to attach the session's access token to a request. */
+export interface Bearer {
+  /** The token to send now; `undefined` when there is none. */
+  token(): string | undefined;
+  /** The header value for `token`, remembered so that a later attempt knows it set it. */
+  header(token: string): string;
+  /** True for a header value this session attached: a request carrying it did not choose it. */
+  attached(value: unknown): boolean;
+  /** Origins besides the transport's own that may receive the token. */
+  readonly origins: ReadonlySet<string>;
+}
+
+// A request seldom outlives more than a few refreshes; older values are forgotten.
+const REMEMBERED = 8;
+
+export function createBearer(read: () => string | undefined, origins: readonly string[] = []): Bearer {
+  const recent: string[] = [];
+  return {
+    token() {
+      const token = read();
+      return typeof token === 'string' && token !== '' ? token : undefined;
+    },
+    header(token) {
+      const value = `Bearer ${token}`;
+      if (!recent.includes(value)) {
+        recent.push(value);
+        if (recent.length > REMEMBERED) recent.shift();
+      }
+      return value;
+    },
+    attached(value) {
+      return typeof value === 'string' && recent.includes(value);
+    },
+    origins: new Set(origins.map((entry) => originOf(entry) as string)),
+  };
+}
+
+/**
+ * Milliseconds since the epoch at which a JWT expires, from the `exp` claim of its payload,
+ * decoded without checking the signature; `undefined` for anything else.
+ */
+export function jwtExpiry(token: string | undefined): number | undefined {
+  const payload = token?.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    // atob gives one character per byte; JSON.parse accepts the UTF-8 bytes of other claims
+    // as Latin-1 characters, and `exp` is plain ASCII.
+    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const { exp } = JSON.parse(atob(base64)) as { exp?: unknown };
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An expiry in milliseconds, whether it was given in milliseconds or, a common slip, in seconds
+ * (a JWT `exp` passed as it is): read as seconds, such a value is nearer to `now`.
+ */
+export function inMilliseconds(at: number, now: number): number {
+  return Math.abs(at * 1000 - now) < Math.abs(at - now) ? at * 1000 : at;
+}
+
+const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+
+/** Whether `url` names its own origin, as axios decides it (a scheme, or `//` alone). */
+export function isAbsolute(url: string): boolean {
+  return ABSOLUTE.test(url);
+}
+
+/** The origin of `url` resolved against `base`, or `undefined` when it has none. */
+export function originOf(url: string | undefined, base?: string): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const { origin } = new URL(url, base);
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The address of the page the code runs in, if any. */
+export function pageHref(): string | undefined {
+  return (globalThis as { location?: { href?: string } }).location?.href;
+}
+
+/**
+ * Whether a request to `url` (as it will be sent, after any base URL) may carry the token:
+ * relative URLs do, absolute ones when their origin is `own` or one of `others`.
+ */
+export function mayReceive(url: string, own: string | undefined, others: ReadonlySet<string>): boolean {
+  if (!isAbsolute(url)) return true;
+  // Only `/`, `?`, `#` or the end may follow the origin; anything else (`@`, `.evil.com`,
+  // `:8080`) may name another host, and the URL is parsed.
+  if (own !== undefined && url.startsWith(own)) {
+    const next = url[own.length];
+    if (next === undefined || next === '/' || next === '?' || next === '#') return true;
+  }
+  const origin = originOf(url, pageHref());
+  return origin !== undefined && (origin === own || others.has(origin));
+}

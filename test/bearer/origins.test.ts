@@ -1,0 +1,149 @@
+import axios from 'axios';
+import type { AxiosInstance } from 'axios';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRefreshInterceptor, createRefreshSession } from '../../src/index.js';
+import type { SessionOptions } from '../../src/index.js';
+import { listen, replyJson } from '../stacks/helpers/loopback.js';
+import type { Loopback } from '../stacks/helpers/loopback.js';
+import { startJwtServer, tokenStore } from './helpers/jwt-server.js';
+import type { JwtServer } from './helpers/jwt-server.js';
+
+/** Another origin: a second loopback server, on another port, that records what it is sent. */
+interface Elsewhere extends Loopback {
+  readonly authorizations: Array<string | undefined>;
+  readonly port: string;
+}
+
+async function elsewhere(): Promise<Elsewhere> {
+  const authorizations: Array<string | undefined> = [];
+  const loopback = await listen(({ req }, res) => {
+    authorizations.push(req.headers.authorization);
+    replyJson(res, 200, {});
+  });
+  return { ...loopback, authorizations, port: new URL(loopback.url).port };
+}
+
+let server: JwtServer;
+let other: Elsewhere;
+beforeEach(async () => {
+  [server, other] = await Promise.all([startJwtServer(), elsewhere()]);
+});
+afterEach(async () => {
+  await Promise.all([server.close(), other.close()]);
+});
+
+function app(
+  extra: Partial<SessionOptions> = {},
+  baseURL: string | null = server.url,
+): { api: AxiosInstance; token: () => string } {
+  const store = tokenStore(server);
+  const api = axios.create(baseURL === null ? {} : { baseURL });
+  createRefreshInterceptor(api, { refresh: store.refresh, accessToken: () => store.tokens.access, ...extra });
+  return { api, token: () => `Bearer ${store.tokens.access}` };
+}
+
+describe('accessToken goes only to the origins that may receive it', () => {
+  it('sends it to an absolute URL on the origin of baseURL, and never to another origin', async () => {
+    const { api, token } = app();
+    await api.get(`${server.url}/absolute`);
+    await api.get(`${other.url}/absolute`);
+    await api.get(`//127.0.0.1:${other.port}/protocol-relative`).catch(() => undefined);
+
+    expect(server.authorizations('/absolute')).toEqual([token()]);
+    expect(other.authorizations.every((value) => value === undefined)).toBe(true);
+    expect(other.authorizations.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('does not send it where a request points baseURL at another origin', async () => {
+    const { api } = app();
+    await api.get('/moved', { baseURL: other.url });
+
+    expect(other.authorizations).toEqual([undefined]);
+  });
+
+  it('is not fooled by an absolute URL that starts with its origin but names another host', async () => {
+    const { api } = app();
+    const own = new URL(server.url);
+    // userinfo: everything before the @ is a user name and password, the host comes after it.
+    await api.get(`http://${own.host}@127.0.0.1:${other.port}/userinfo`);
+
+    expect(other.authorizations).toHaveLength(1);
+    expect(other.authorizations[0] ?? '').not.toMatch(/^Bearer /);
+  });
+
+  it('sends it to the origins listed in tokenOrigins, and to no other', async () => {
+    const third = await elsewhere();
+    try {
+      const { api, token } = app({ tokenOrigins: [`${other.url}/`] });
+      await api.get(`${other.url}/listed`);
+      await api.get(`${third.url}/unlisted`);
+
+      expect(other.authorizations).toEqual([token()]);
+      expect(third.authorizations).toEqual([undefined]);
+    } finally {
+      await third.close();
+    }
+  });
+
+  it('sends it with allowAbsoluteUrls: false, where axios joins an absolute URL onto baseURL', async () => {
+    const { api, token } = app();
+    await api.get(`${other.url}/joined`, { allowAbsoluteUrls: false }).catch(() => undefined);
+
+    expect(other.authorizations).toEqual([]);
+    expect(server.seen.at(-1)?.authorization).toBe(token());
+  });
+
+  it('without a baseURL outside a browser, sends it to no absolute URL but those in tokenOrigins', async () => {
+    const bare = app({}, null);
+    await bare.api.get(`${server.url}/no-base`).catch(() => undefined);
+    const listed = app({ tokenOrigins: [server.url] }, null);
+    await listed.api.get(`${server.url}/listed-no-base`);
+
+    expect(server.authorizations('/no-base')[0]).toBeUndefined();
+    expect(server.authorizations('/listed-no-base')).toEqual([listed.token()]);
+  });
+
+  it('follows the instance when its baseURL changes to another origin', async () => {
+    const { api, token } = app();
+    api.defaults.baseURL = other.url;
+    await api.get('/followed');
+    await api.get(`${server.url}/left-behind`, { skipAuthRefresh: true }).catch(() => undefined);
+
+    expect(other.authorizations).toEqual([token()]);
+    expect(server.authorizations('/left-behind')[0]).toBeUndefined();
+  });
+
+  it('does not carry the token along a redirect to another origin', async () => {
+    const redirecting = await listen((_arrival, res) => {
+      res.writeHead(302, { location: `${other.url}/landed` });
+      res.end();
+    });
+    try {
+      const { api } = app({}, redirecting.url);
+      await api.get('/redirect');
+
+      expect(other.authorizations).toEqual([undefined]);
+    } finally {
+      await redirecting.close();
+    }
+  });
+
+  it('sends each instance sharing a session the token for its own origin only, with one refresh for both', async () => {
+    const store = tokenStore(server);
+    const session = createRefreshSession({ refresh: store.refresh, accessToken: () => store.tokens.access });
+    const api = axios.create({ baseURL: server.url });
+    const uploads = axios.create({ baseURL: other.url });
+    createRefreshInterceptor(api, { session });
+    createRefreshInterceptor(uploads, { session });
+    const old = store.tokens.access;
+    server.revoke();
+
+    await Promise.all([api.get('/shared/1'), api.get('/shared/2'), uploads.get('/upload')]);
+    await api.get(`${other.url}/from-api`);
+
+    expect(server.count('/refresh')).toBe(1);
+    const fresh = `Bearer ${store.tokens.access}`;
+    expect(server.authorizations('/shared').sort()).toEqual([`Bearer ${old}`, `Bearer ${old}`, fresh, fresh].sort());
+    expect(other.authorizations).toEqual([`Bearer ${old}`, undefined]);
+  });
+});

@@ -1,0 +1,131 @@
+import axios from 'axios';
+import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+import axiosRetry from 'axios-retry';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRefreshInterceptor } from '../../src/index.js';
+import type { RefreshInterceptorOptions } from '../../src/index.js';
+import { startJwtServer, tokenStore } from './helpers/jwt-server.js';
+import type { JwtServer, Tokens } from './helpers/jwt-server.js';
+
+let server: JwtServer;
+beforeEach(async () => {
+  server = await startJwtServer();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+/** The README's bearer quick start: no request interceptor of the app's own. */
+function quickStart(extra: Partial<RefreshInterceptorOptions> = {}): { api: AxiosInstance; store: { tokens: Tokens } } {
+  const store = tokenStore(server);
+  const api = axios.create({ baseURL: server.url });
+  createRefreshInterceptor(api, { refresh: store.refresh, accessToken: () => store.tokens.access, ...extra });
+  return { api, store };
+}
+
+const bearer = (token: string): string => `Bearer ${token}`;
+
+describe('accessToken: the header is set as each request goes out', () => {
+  it('sends Authorization: Bearer with the token accessToken returns at that moment', async () => {
+    const { api, store } = quickStart();
+    const first = store.tokens.access;
+    await api.get('/a');
+    store.tokens = server.logIn();
+    await api.get('/b');
+
+    expect(server.authorizations('/')).toEqual([bearer(first), bearer(store.tokens.access)]);
+  });
+
+  it('sends no Authorization header while accessToken returns undefined or an empty string', async () => {
+    const held: { token: string | undefined } = { token: undefined };
+    const api = axios.create({ baseURL: server.url });
+    createRefreshInterceptor(api, { refresh: () => undefined, accessToken: () => held.token });
+    await api.get('/public').catch(() => undefined);
+    held.token = '';
+    await api.get('/public').catch(() => undefined);
+
+    // Each was refused, refreshed (a refresh that obtains nothing) and sent again, still bare.
+    expect(server.authorizations('/public')).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('sends requests held during a refresh with the token that refresh obtained, and none with the old one', async () => {
+    const { api, store } = quickStart();
+    const old = store.tokens.access;
+    server.revoke();
+    const refresh = server.hold('/refresh');
+    const trigger = api.get('/trigger');
+    await server.arrived('/refresh', 1);
+    const held = Array.from({ length: 5 }, (_, i) => api.get(`/held/${i}`));
+    refresh.open();
+    await Promise.all([trigger, ...held]);
+
+    expect(server.authorizations('/held')).toEqual(Array(5).fill(bearer(store.tokens.access)));
+    expect(server.authorizations('/trigger')).toEqual([bearer(old), bearer(store.tokens.access)]);
+    expect(server.count('/refresh')).toBe(1);
+  });
+
+  it('retries a 401 with the new token whatever order the app added a request interceptor of its own in', async () => {
+    for (const order of ['before', 'after'] as const) {
+      const store = tokenStore(server);
+      const api = axios.create({ baseURL: server.url });
+      const tag = (config: InternalAxiosRequestConfig): InternalAxiosRequestConfig => {
+        config.headers.set('X-Tag', order);
+        return config;
+      };
+      if (order === 'before') api.interceptors.request.use(tag);
+      createRefreshInterceptor(api, { refresh: store.refresh, accessToken: () => store.tokens.access });
+      if (order === 'after') api.interceptors.request.use(tag);
+      const old = store.tokens.access;
+      server.revoke();
+
+      await api.get(`/order/${order}`);
+
+      expect(server.authorizations(`/order/${order}`)).toEqual([bearer(old), bearer(store.tokens.access)]);
+    }
+  });
+
+  it('keeps an Authorization header the request sets for itself, on the first send and on a retry', async () => {
+    const { api } = quickStart();
+    server.revoke();
+
+    const failed = await api.get('/own', { headers: { Authorization: 'Basic YWRhOnB3' } }).catch((e: unknown) => e);
+
+    expect(failed).toMatchObject({ response: { status: 401 } });
+    expect(server.authorizations('/own')).toEqual(['Basic YWRhOnB3', 'Basic YWRhOnB3']);
+  });
+
+  it('replaces a token it attached to an earlier attempt when a plugin sends that config again (axios-retry)', async () => {
+    const { api, store } = quickStart();
+    const old = store.tokens.access;
+    axiosRetry(api, {
+      onRetry: () => {
+        store.tokens = server.logIn();
+      },
+    });
+    server.failOnce('/flaky', 503);
+
+    await api.get('/flaky');
+
+    expect(server.authorizations('/flaky')).toEqual([bearer(old), bearer(store.tokens.access)]);
+    expect(store.tokens.access).not.toBe(old);
+  });
+
+  it('attaches the token to a request with skipAuthRefresh, and leaves its 401 to the caller', async () => {
+    const { api, store } = quickStart();
+    server.revoke();
+
+    const failed = await api.get('/probe', { skipAuthRefresh: true }).catch((e: unknown) => e);
+
+    expect(failed).toMatchObject({ response: { status: 401 } });
+    expect(server.authorizations('/probe')).toEqual([bearer(store.tokens.access)]);
+    expect(server.count('/refresh')).toBe(0);
+  });
+
+  it('does not send the token to the refresh endpoint through the bare client', async () => {
+    const { api } = quickStart();
+    server.revoke();
+    await api.get('/x');
+
+    expect(server.authorizations('/refresh')).toEqual([undefined]);
+  });
+});

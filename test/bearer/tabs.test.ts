@@ -1,0 +1,83 @@
+import axios from 'axios';
+import type { AxiosInstance } from 'axios';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRefreshInterceptor } from '../../src/index.js';
+import { createTabSession } from '../../src/tabs.js';
+import type { TabSession } from '../../src/tabs.js';
+import { FakeChannels, FakeLocks } from '../helpers/fake-tabs.js';
+import { until } from '../helpers/gate.js';
+import { startJwtServer } from './helpers/jwt-server.js';
+import type { JwtServer, Tokens } from './helpers/jwt-server.js';
+
+let server: JwtServer;
+let sessions: TabSession[];
+beforeEach(async () => {
+  server = await startJwtServer();
+  sessions = [];
+});
+afterEach(async () => {
+  for (const session of sessions) session.close();
+  await server.close();
+});
+
+interface Tab {
+  api: AxiosInstance;
+  tokens: Tokens;
+  session: TabSession;
+}
+
+/** Tabs of one browser, each holding its own copy of the tokens in memory and handing them over. */
+function browser(count: number): Tab[] {
+  const locks = new FakeLocks();
+  const channels = new FakeChannels();
+  const loggedIn = server.logIn();
+  return Array.from({ length: count }, () => {
+    const tab = { tokens: { ...loggedIn } } as Tab;
+    tab.api = axios.create({ baseURL: server.url });
+    tab.session = createTabSession({
+      refresh: async ({ client }) => {
+        tab.tokens = (await client.post<Tokens>('/refresh', { refresh: tab.tokens.refresh })).data;
+      },
+      accessToken: () => tab.tokens.access,
+      shareTokens: {
+        read: () => tab.tokens,
+        write: (next) => {
+          tab.tokens = next;
+        },
+      },
+      locks,
+      channel: channels.channel,
+    });
+    sessions.push(tab.session);
+    createRefreshInterceptor(tab.api, { session: tab.session });
+    return tab;
+  });
+}
+
+describe('accessToken across tabs, with shareTokens', () => {
+  it('sends the tokens a tab adopted from another tab at once, with no refresh and no 401 of its own', async () => {
+    const [a, b] = browser(2) as [Tab, Tab];
+    server.revoke();
+    await a.api.get('/a');
+    await until(() => b.tokens.access === a.tokens.access);
+
+    await b.api.get('/b');
+
+    expect(server.authorizations('/b')).toEqual([`Bearer ${a.tokens.access}`]);
+    expect(server.count('/refresh')).toBe(1);
+  });
+
+  it('costs three tabs meeting a JWT exp together one refresh, no 401 and no reused refresh token', async () => {
+    server.lifetime = 2_000;
+    const tabs = browser(3);
+    server.lifetime = 15 * 60_000;
+
+    await Promise.all(tabs.flatMap((tab, t) => Array.from({ length: 5 }, (_, i) => tab.api.get(`/storm/${t}/${i}`))));
+
+    expect(server.count('/refresh')).toBe(1);
+    expect(server.reused).toBe(0);
+    expect(server.count('/storm')).toBe(15);
+    expect(server.count('/storm', 401)).toBe(0);
+    expect(new Set(server.authorizations('/storm'))).toEqual(new Set([`Bearer ${server.issued.access}`]));
+  });
+});

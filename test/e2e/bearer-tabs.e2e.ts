@@ -1,0 +1,161 @@
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startJwtServer } from '../bearer/helpers/jwt-server.js';
+import type { JwtServer, Tokens } from '../bearer/helpers/jwt-server.js';
+import { listen } from '../stacks/helpers/loopback.js';
+import type { Loopback } from '../stacks/helpers/loopback.js';
+import type { BearerTab } from './helpers/bearer-page.js';
+import { launchBrowser } from './helpers/browser.js';
+
+/** The page's window, once its script has run. */
+type TabWindow = Window & { bearerTab?: BearerTab };
+
+const PAGE =
+  '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">' +
+  '<script src="/page.js"></script></head><body></body></html>';
+
+/** The page script, bundled for the browser. */
+async function bundle(): Promise<string> {
+  const { outputFiles } = await build({
+    entryPoints: [fileURLToPath(new URL('./helpers/bearer-page.ts', import.meta.url))],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    logLevel: 'silent',
+  });
+  return outputFiles[0]!.text;
+}
+
+/**
+ * Serves the page at `/` and its script at `/page.js`, and passes every other request on to
+ * `api`: page and API share one origin, so the tabs need no CORS.
+ */
+function serve(api: JwtServer, script: string): Promise<Loopback> {
+  return listen(({ req, body }, res) => {
+    const url = req.url ?? '/';
+    if (url === '/' || url === '/page.js') {
+      res.writeHead(200, { 'content-type': url === '/' ? 'text/html; charset=utf-8' : 'text/javascript' });
+      res.end(url === '/' ? PAGE : script);
+      return;
+    }
+    const upstream = http.request(
+      `${api.url}${url}`,
+      { method: req.method, headers: { ...req.headers, connection: 'close' }, agent: false },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json' });
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    upstream.end(body);
+  });
+}
+
+/** One tab of the page, driven through the functions it puts on `window`. */
+class Tab {
+  constructor(readonly page: Page) {}
+
+  setTokens(tokens: Tokens): Promise<void> {
+    return this.page.evaluate((next) => {
+      (window as TabWindow).bearerTab!.setTokens(next);
+    }, tokens);
+  }
+
+  tokens(): Promise<Tokens> {
+    return this.page.evaluate(() => (window as TabWindow).bearerTab!.tokens());
+  }
+
+  get(path: string): Promise<number> {
+    return this.page.evaluate((to) => (window as TabWindow).bearerTab!.get(to), path);
+  }
+
+  /** Sends `count` requests to `prefix/0`, `prefix/1`… at once, and resolves to their statuses. */
+  burst(prefix: string, count: number): Promise<number[]> {
+    return this.page.evaluate(
+      ({ to, n }) => Promise.all(Array.from({ length: n }, (_, i) => (window as TabWindow).bearerTab!.get(`${to}/${i}`))),
+      { to: prefix, n: count },
+    );
+  }
+}
+
+let browser: Browser | undefined;
+let script = '';
+beforeAll(async () => {
+  script = await bundle();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Runs `body` with a fresh JWT API and two tabs of one fresh browser context, both showing the page. */
+async function twoTabs(body: (server: JwtServer, a: Tab, b: Tab) => Promise<void>): Promise<void> {
+  if (!browser) throw new Error('the browser is launched in beforeAll');
+  const server = await startJwtServer();
+  const site = await serve(server, script);
+  const context = await browser.newContext();
+  const pageErrors: Error[] = [];
+  try {
+    const tabs: Tab[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      page.on('pageerror', (error) => pageErrors.push(error));
+      await page.goto(`${site.url}/`);
+      tabs.push(new Tab(page));
+    }
+    await body(server, tabs[0]!, tabs[1]!);
+    expect(pageErrors).toEqual([]);
+  } finally {
+    await context.close();
+    await site.close();
+    await server.close();
+  }
+}
+
+describe('bearer tokens held in memory by two tabs of one browser', () => {
+  it('sends the tokens another tab refreshed with the next request, with no refresh and no 401 of its own', () =>
+    twoTabs(async (server, a, b) => {
+      const loggedIn = server.logIn();
+      await a.setTokens(loggedIn);
+      await b.setTokens(loggedIn);
+      server.revoke();
+
+      expect(await a.get('/tab-a')).toBe(200);
+      const refreshed = await a.tokens();
+      expect(refreshed).toEqual(server.issued);
+      await expect.poll(() => b.tokens(), { timeout: 10_000 }).toEqual(refreshed);
+      expect(await b.get('/tab-b')).toBe(200);
+
+      expect(server.authorizations('/tab-a')).toEqual([`Bearer ${loggedIn.access}`, `Bearer ${refreshed.access}`]);
+      expect(server.authorizations('/tab-b')).toEqual([`Bearer ${refreshed.access}`]);
+      expect(server.count('/tab-b', 401)).toBe(0);
+      expect(server.count('/refresh')).toBe(1);
+      expect(server.reused).toBe(0);
+    }));
+
+  it('costs two tabs meeting a JWT about to expire together one refresh, no 401 and no reused refresh token', () =>
+    twoTabs(async (server, a, b) => {
+      // Two seconds: within the default refresh margin from the start.
+      server.lifetime = 2_000;
+      const loggedIn = server.logIn();
+      server.lifetime = 15 * 60_000;
+      await a.setTokens(loggedIn);
+      await b.setTokens(loggedIn);
+
+      const statuses = await Promise.all([a.burst('/burst/a', 5), b.burst('/burst/b', 5)]);
+
+      expect(statuses).toEqual([Array(5).fill(200), Array(5).fill(200)]);
+      expect(server.count('/refresh')).toBe(1);
+      expect(server.reused).toBe(0);
+      expect(server.count('/burst')).toBe(10);
+      expect(server.count('/burst', 401)).toBe(0);
+      expect(new Set(server.authorizations('/burst'))).toEqual(new Set([`Bearer ${server.issued.access}`]));
+      expect([await a.tokens(), await b.tokens()]).toEqual([server.issued, server.issued]);
+    }));
+});
