@@ -14,7 +14,10 @@ export interface Tokens {
 
 /** One app at the start of a storm: its access token has expired, its refresh token is fresh. */
 export interface App {
-  /** Sends `Authorization: Bearer <tokens.access>` on every request, retries included. */
+  /**
+   * Sends `Authorization: Bearer <tokens.access>` on every request, retries included, from a
+   * request interceptor of the app's, unless the contender attaches the token itself.
+   */
   api: AxiosInstance;
   /** Same base URL and agent as `api`, no interceptors: for refreshes made by hand. */
   bare: AxiosInstance;
@@ -26,6 +29,8 @@ export interface Contender {
   name: string;
   /** Needs the library's refresh before expiry, which a build may lack. */
   refreshesAhead?: true;
+  /** Attaches the token itself: the app sets no `Authorization` header of its own. */
+  attachesToken?: true;
   /** Server requests this library aims at for a storm of n; the others have no goal here. */
   goal?: (n: number) => number;
   attach(app: App): void;
@@ -63,6 +68,21 @@ const ahead: Contender = {
     createRefreshInterceptor(api, {
       refresh: ({ client, signal }) => renew(client, tokens, signal),
       expiresAt: () => tokens.expiresAt,
+      refreshMargin: REFRESH_MARGIN_MS,
+    });
+  },
+};
+
+const bearer: Contender = {
+  name: 'axios-refresh-interceptor, `accessToken` with a JWT `exp`',
+  refreshesAhead: true,
+  attachesToken: true,
+  // The token's `exp` alone tells it to refresh first: one refresh, then n requests.
+  goal: (n) => n + 1,
+  attach({ api, tokens }) {
+    createRefreshInterceptor(api, {
+      refresh: ({ client, signal }) => renew(client, tokens, signal),
+      accessToken: () => tokens.access,
       refreshMargin: REFRESH_MARGIN_MS,
     });
   },
@@ -114,4 +134,4 @@ const handWritten: Contender = {
   },
 };
 
-export const CONTENDERS: readonly Contender[] = [reactive, ahead, authRefresh, authRefreshNoDedup, handWritten];
+export const CONTENDERS: readonly Contender[] = [reactive, ahead, bearer, authRefresh, authRefreshNoDedup, handWritten];

@@ -18,6 +18,12 @@ const BARE = 'bare axios';
 const memoryAdapter: AxiosAdapter = (config) =>
   Promise.resolve({ data: null, status: 200, statusText: 'OK', headers: {}, config, request: {} });
 
+/** A JWT that expires in an hour: read for its `exp` once, then compared on every request. */
+const TOKEN = [{ alg: 'HS256' }, { exp: Math.floor(Date.now() / 1000) + 3_600 }]
+  .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
+  .concat('c2ln')
+  .join('.');
+
 export interface OverheadCase {
   name: string;
   /** Median over rounds of each round's median latency, in microseconds. */
@@ -46,6 +52,20 @@ function instances(withAhead: boolean): Array<[string, AxiosInstance]> {
       refreshMargin: 30_000,
     });
     cases.push(['axios-refresh-interceptor with `expiresAt`', ahead]);
+    const bearer = axios.create({ adapter: memoryAdapter });
+    createRefreshInterceptor(bearer, { refresh: () => undefined, accessToken: () => TOKEN });
+    cases.push(['axios-refresh-interceptor with `accessToken` (a JWT)', bearer]);
+    // What an app without the library writes to send the same header.
+    const header = axios.create({ adapter: memoryAdapter });
+    header.interceptors.request.use(
+      (config) => {
+        config.headers.set('Authorization', `Bearer ${TOKEN}`);
+        return config;
+      },
+      null,
+      { synchronous: true },
+    );
+    cases.push(['bare axios with a header interceptor (for reference)', header]);
   }
   cases.push(['axios-auth-refresh 5 (for reference)', theirs]);
   return cases;

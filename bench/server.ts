@@ -21,8 +21,17 @@ export interface TokenPair {
   expiresIn: number;
 }
 
+/**
+ * An access token shaped as a JWT, as most servers issue them: its `exp` (seconds) lets a client
+ * that reads it refresh ahead; the others treat it as an opaque string.
+ */
+function accessToken(generation: number, exp: number): string {
+  const part = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ jti: `a${generation}`, exp })}.c2ln`;
+}
+
 /** The tokens a client holds when a storm starts: its access token has just expired. */
-export const EXPIRED_ACCESS = 'a0';
+export const EXPIRED_ACCESS = accessToken(0, 1_000_000_000);
 export const FIRST_REFRESH = 'r0';
 const ACCESS_LIFETIME_MS = 15 * 60_000;
 // A refresh costs a real server a database round trip and a signature; without a delay every
@@ -85,9 +94,10 @@ export function createAuthServer(): AuthServer {
     }
     spentRefresh.add(current);
     generation += 1;
-    validAccess.add(`a${generation}`);
+    const access = accessToken(generation, Math.floor((Date.now() + ACCESS_LIFETIME_MS) / 1000));
+    validAccess.add(access);
     const pair: TokenPair = {
-      accessToken: `a${generation}`,
+      accessToken: access,
       refreshToken: `r${generation}`,
       expiresIn: ACCESS_LIFETIME_MS,
     };

@@ -72,14 +72,16 @@ export async function storm(
     const tokens: Tokens = { access: EXPIRED_ACCESS, refresh: FIRST_REFRESH, expiresAt: Date.now() - 1 };
     const api = axios.create({ baseURL: server.baseURL, httpAgent: agent });
     const bare = axios.create({ baseURL: server.baseURL, httpAgent: agent });
-    api.interceptors.request.use(
-      (config) => {
-        config.headers.set('Authorization', `Bearer ${tokens.access}`);
-        return config;
-      },
-      null,
-      { synchronous: true },
-    );
+    if (!contender.attachesToken) {
+      api.interceptors.request.use(
+        (config) => {
+          config.headers.set('Authorization', `Bearer ${tokens.access}`);
+          return config;
+        },
+        null,
+        { synchronous: true },
+      );
+    }
     contender.attach({ api, bare, tokens });
 
     if (gc) await server.hold();

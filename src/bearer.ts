@@ -3,6 +3,8 @@
  * expiry, and which origins may receive it.
  */
 
+import { expected } from './options.js';
+
 /** What a transport needs to attach the session's access token to a request. */
 export interface Bearer {
   /** The token to send now; `undefined` when there is none. */
@@ -22,8 +24,11 @@ export function createBearer(read: () => string | undefined, origins: readonly s
   const recent: string[] = [];
   return {
     token() {
-      const token = read();
-      return typeof token === 'string' && token !== '' ? token : undefined;
+      const token: unknown = read();
+      // `null` too: JavaScript apps often mean "logged out" by it.
+      if (token == null || token === '') return undefined;
+      if (typeof token !== 'string') throw expected('accessToken()', 'a string or undefined', token);
+      return token;
     },
     header(token) {
       const value = `Bearer ${token}`;
@@ -38,6 +43,17 @@ export function createBearer(read: () => string | undefined, origins: readonly s
     },
     origins: new Set(origins.map((entry) => originOf(entry) as string)),
   };
+}
+
+/** Throws unless `value` is a list of origins, naming the first entry that is not one. */
+export function checkOrigins(value: unknown): asserts value is readonly string[] | undefined {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) throw expected('tokenOrigins', 'an array of origins', value);
+  (value as unknown[]).forEach((entry, i) => {
+    if (typeof entry !== 'string' || originOf(entry) === undefined) {
+      throw expected(`tokenOrigins[${i}]`, 'an origin such as `https://uploads.example.com`', entry);
+    }
+  });
 }
 
 /**

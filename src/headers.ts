@@ -27,6 +27,11 @@ function defaultHeaders(instance: AxiosInstance): Map<string, string> {
   return found;
 }
 
+/** Whether `value` is what the instance's defaults give every request as header `name`. */
+export function isDefaultHeader(instance: AxiosInstance, name: string, value: unknown): boolean {
+  return text(value) !== undefined && defaultHeaders(instance).get(name) === text(value);
+}
+
 /**
  * Tracks what each refresh wrote into the instance's default headers (typically
  * `defaults.headers.common.Authorization`). axios copies defaults into a request's own headers

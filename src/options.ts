@@ -1,5 +1,4 @@
 import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
-import { originOf } from './bearer.js';
 import type { SessionExpiredError } from './errors.js';
 import type { RefreshSession } from './session.js';
 
@@ -218,26 +217,17 @@ export function checkObject(options: unknown): asserts options is object {
 
 export function validateSessionOptions(options: unknown): asserts options is SessionOptions {
   checkObject(options);
-  const { refresh, onSessionExpired, refreshTimeout, expiresAt, refreshMargin, accessToken, tokenOrigins } =
-    options as Record<string, unknown>;
+  const { refresh, onSessionExpired, refreshTimeout, expiresAt, refreshMargin, accessToken } = options as Record<
+    string,
+    unknown
+  >;
   if (typeof refresh !== 'function') throw expected('refresh', 'a function', refresh);
   checkOptional('onSessionExpired', onSessionExpired);
   checkOptional('expiresAt', expiresAt);
   checkOptional('accessToken', accessToken);
-  checkOrigins(tokenOrigins);
   checkNumber('refreshMargin', refreshMargin, 0, Number.MAX_VALUE, 'a non-negative finite number of milliseconds');
   // Timers overflow past 2^31 - 1 ms and would fire at once.
   checkNumber('refreshTimeout', refreshTimeout, Number.MIN_VALUE, MAX_TIMEOUT, `a positive finite number of milliseconds up to ${MAX_TIMEOUT}`);
-}
-
-function checkOrigins(value: unknown): void {
-  if (value === undefined) return;
-  if (!Array.isArray(value)) throw expected('tokenOrigins', 'an array of origins', value);
-  (value as unknown[]).forEach((entry, i) => {
-    if (typeof entry !== 'string' || originOf(entry) === undefined) {
-      throw expected(`tokenOrigins[${i}]`, 'an origin such as `https://uploads.example.com`', entry);
-    }
-  });
 }
 
 function checkNumber(name: string, value: unknown, min: number, max: number, what: string): void {

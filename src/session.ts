@@ -1,6 +1,6 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { SessionExpiredError, isSessionExpiredError, statusError } from './errors.js';
-import { createBearer, inMilliseconds, jwtExpiry } from './bearer.js';
+import { checkOrigins, createBearer, inMilliseconds, jwtExpiry } from './bearer.js';
 import type { Bearer } from './bearer.js';
 import { defaults, validateSessionOptions } from './options.js';
 import type { SessionOptions } from './options.js';
@@ -126,6 +126,7 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
   const timeout = options.refreshTimeout ?? defaults.refreshTimeout;
   const { expiresAt } = options;
   const margin = options.refreshMargin ?? defaults.refreshMargin;
+  checkOrigins(options.tokenOrigins);
   const bearer = options.accessToken && createBearer(options.accessToken, options.tokenOrigins);
   // Held weakly: an instance that shares a long-lived session and is dropped without `eject`
   // must still be collected, and must not cost every later refresh a look at its headers.
@@ -243,7 +244,13 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
       return typeof at === 'number' ? inMilliseconds(at, Date.now()) : undefined;
     }
     if (!bearer) return undefined;
-    const token = bearer.token();
+    let token: string | undefined;
+    try {
+      token = bearer.token();
+    } catch {
+      // A token that cannot be read has no known expiry; the request that sends it fails with why.
+      return undefined;
+    }
     if (token !== decoded.token) decoded = { token, at: jwtExpiry(token) };
     return decoded.at;
   }

@@ -11,7 +11,7 @@ import {
 } from './errors.js';
 import { isAbsolute, mayReceive, originOf, pageHref } from './bearer.js';
 import type { Bearer } from './bearer.js';
-import { trackDefaultHeaders } from './headers.js';
+import { isDefaultHeader, trackDefaultHeaders } from './headers.js';
 import { prepare } from './prepare.js';
 import { replayError } from './replay.js';
 import { RefreshFailure, isSoftFailure } from './session.js';
@@ -160,13 +160,14 @@ export function wiringOf(instance: AxiosInstance): Wiring {
 
   /**
    * Puts the session's token on a request as it goes out, unless the request chose its own
-   * `Authorization` or goes to an origin that may not receive it. A value the session attached
-   * to an earlier attempt was not chosen by the request: it is replaced, or taken off.
+   * `Authorization` or goes to an origin that may not receive it. Neither a value the session
+   * attached to an earlier attempt nor one from the instance's defaults was chosen by the
+   * request: it is replaced, or taken off.
    */
   const authorize = (config: InternalAxiosRequestConfig, bearer: Bearer): void => {
     const { headers: sent } = config;
     const present: unknown = sent.get('Authorization');
-    if (present != null && !bearer.attached(present)) return;
+    if (present != null && !bearer.attached(present) && !isDefaultHeader(instance, 'authorization', present)) return;
     const token = bearer.token();
     if (token !== undefined && mayReceive(fullPath(config), ownOrigin(), bearer.origins)) {
       sent.set('Authorization', bearer.header(token), true);

@@ -1,6 +1,7 @@
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mayReceive } from '../../src/bearer.js';
 import { createRefreshInterceptor, createRefreshSession } from '../../src/index.js';
 import type { SessionOptions } from '../../src/index.js';
 import { listen, replyJson } from '../stacks/helpers/loopback.js';
@@ -41,6 +42,38 @@ function app(
   createRefreshInterceptor(api, { refresh: store.refresh, accessToken: () => store.tokens.access, ...extra });
   return { api, token: () => `Bearer ${store.tokens.access}` };
 }
+
+describe('which URLs may receive the token', () => {
+  const own = 'https://api.example.com';
+  const none = new Set<string>();
+
+  it('takes relative URLs and URLs on its own origin, in any spelling of it', () => {
+    for (const url of ['tasks/', '/tasks/', own, `${own}/tasks/`, `${own}?q=1`, `${own}#top`, 'HTTPS://API.EXAMPLE.COM:443/x']) {
+      expect(mayReceive(url, own, none), url).toBe(true);
+    }
+  });
+
+  it('refuses URLs that start like its origin but name another host or port', () => {
+    for (const url of [
+      `${own}.evil.example/`,
+      `${own}@evil.example/`,
+      `${own}:8443/`,
+      'http://api.example.com/',
+      '//evil.example/',
+      'https://[bad/',
+    ]) {
+      expect(mayReceive(url, own, none), url).toBe(false);
+    }
+  });
+
+  it('takes the listed origins, and with no origin of its own only relative URLs and those', () => {
+    const listed = new Set(['https://uploads.example.com']);
+    expect(mayReceive('https://uploads.example.com/f', own, listed)).toBe(true);
+    expect(mayReceive('https://uploads.example.com/f', undefined, listed)).toBe(true);
+    expect(mayReceive(`${own}/x`, undefined, listed)).toBe(false);
+    expect(mayReceive('/x', undefined, none)).toBe(true);
+  });
+});
 
 describe('accessToken goes only to the origins that may receive it', () => {
   it('sends it to an absolute URL on the origin of baseURL, and never to another origin', async () => {
@@ -101,6 +134,32 @@ describe('accessToken goes only to the origins that may receive it', () => {
 
     expect(server.authorizations('/no-base')[0]).toBeUndefined();
     expect(server.authorizations('/listed-no-base')).toEqual([listed.token()]);
+  });
+
+  describe('in a browser (a page address stubbed onto globalThis.location)', () => {
+    afterEach(() => {
+      vi.unstubAllGlobals();
+    });
+
+    it("with no baseURL, sends it to absolute URLs on the page's origin only", async () => {
+      vi.stubGlobal('location', { href: `${server.url}/app/tasks?tab=1` });
+      const { api, token } = app({}, null);
+      await api.get(`${server.url}/page-origin`);
+      await api.get(`${other.url}/not-the-page`);
+
+      expect(server.authorizations('/page-origin')).toEqual([token()]);
+      expect(other.authorizations).toEqual([undefined]);
+    });
+
+    it("with a relative baseURL, takes the page's origin as the instance's own", async () => {
+      vi.stubGlobal('location', { href: `${other.url}/app/` });
+      const { api, token } = app({}, '/api/v1/');
+      await api.get(`${other.url}/api/v1/absolute`);
+      await api.get(`${server.url}/elsewhere`, { skipAuthRefresh: true }).catch(() => undefined);
+
+      expect(other.authorizations).toEqual([token()]);
+      expect(server.authorizations('/elsewhere')).toEqual([undefined]);
+    });
   });
 
   it('follows the instance when its baseURL changes to another origin', async () => {

@@ -110,6 +110,69 @@ describe('accessToken: the header is set as each request goes out', () => {
     expect(store.tokens.access).not.toBe(old);
   });
 
+  it('takes off a token it attached to an earlier attempt once accessToken has none (logged out meanwhile)', async () => {
+    const { api, store } = quickStart();
+    const old = store.tokens.access;
+    axiosRetry(api, {
+      onRetry: () => {
+        store.tokens = { access: '', refresh: '' };
+      },
+    });
+    server.failOnce('/logged-out', 503);
+
+    await api.get('/logged-out', { skipAuthRefresh: true }).catch(() => undefined);
+
+    expect(server.authorizations('/logged-out')).toEqual([bearer(old), undefined]);
+  });
+
+  it("sends the session's token instead of an Authorization header left in the instance's defaults", async () => {
+    const { api, store } = quickStart();
+    api.defaults.headers.common.Authorization = 'Bearer left-over-from-login';
+
+    await api.get('/defaults');
+
+    expect(server.authorizations('/defaults')).toEqual([bearer(store.tokens.access)]);
+  });
+
+  it('rejects a request with a TypeError naming accessToken when it returns something other than a string', async () => {
+    const api = axios.create({ baseURL: server.url });
+    const tokens = server.logIn();
+    createRefreshInterceptor(api, {
+      refresh: () => undefined,
+      accessToken: (() => tokens) as unknown as () => string,
+    });
+
+    const error: unknown = await api.get('/object').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TypeError);
+    expect(String(error)).toContain('Expected `accessToken()` to be a string or undefined, got `[object Object]` (object)');
+    expect(server.count('/object')).toBe(0);
+  });
+
+  it('rejects a request with what accessToken threw, and sends nothing; null means no token', async () => {
+    const api = axios.create({ baseURL: server.url });
+    let read: () => string | undefined = () => {
+      throw new Error('store not ready');
+    };
+    createRefreshInterceptor(api, { refresh: () => undefined, accessToken: () => read() });
+
+    await expect(api.get('/throws')).rejects.toThrow('store not ready');
+    read = () => null as unknown as undefined;
+    await api.get('/null', { skipAuthRefresh: true }).catch(() => undefined);
+
+    expect(server.count('/throws')).toBe(0);
+    expect(server.authorizations('/null')).toEqual([undefined]);
+  });
+
+  it("sends the token through axios's fetch adapter too", async () => {
+    const { api, store } = quickStart();
+    api.defaults.adapter = 'fetch';
+
+    await api.get('/fetch-adapter');
+
+    expect(server.authorizations('/fetch-adapter')).toEqual([bearer(store.tokens.access)]);
+  });
+
   it('attaches the token to a request with skipAuthRefresh, and leaves its 401 to the caller', async () => {
     const { api, store } = quickStart();
     server.revoke();

@@ -1,6 +1,7 @@
+import axios from 'axios';
 import { describe, expect, it } from 'vitest';
 import { getAllTasks, signUp, whoAmI } from '../../demo/client/utilities.js';
-import { isSessionExpiredError } from '../../src/index.js';
+import { createRefreshInterceptor, isSessionExpiredError } from '../../src/index.js';
 import { ACCESS_MS, REFRESH_MS, ada, useAuthApi } from './helpers/auth-api.js';
 import { bearerClient } from './helpers/clients.js';
 import { concurrently, rejected } from './helpers/settle.js';
@@ -51,5 +52,28 @@ describe('bearer tokens kept in memory, over HTTP against the reference API', ()
     expect(rejected(results).every(isSessionExpiredError)).toBe(true);
     expect(client.expired).toHaveLength(1);
     expect(server().stats).toMatchObject({ refreshCalls: 1, refreshesRejected: 1 });
+  });
+
+  it("works as the README's accessToken quick start: one refresh for 20 concurrent requests, each replayed with the new token", async () => {
+    const api = axios.create({ baseURL: server().apiUrl });
+    let tokens = { access: '', refresh: '' };
+    createRefreshInterceptor(api, {
+      refresh: async ({ client }) => {
+        tokens = (await client.post<typeof tokens>('users/refresh/', { refresh: tokens.refresh })).data;
+      },
+      accessToken: () => tokens.access,
+      // The reference API's tokens here live 5 s: a margin below that.
+      refreshMargin: 1_000,
+    });
+    const { access, refresh } = await signUp(api, ada);
+    tokens = { access, refresh };
+    server().advanceClock(ACCESS_MS);
+    const seen = seenFrom(server());
+
+    const results = await concurrently(20, () => getAllTasks(api));
+
+    expect(rejected(results)).toEqual([]);
+    expect(seen()).toMatchObject({ refreshCalls: 1, unauthorized: 20, requests: { 'GET /api/v1/tasks/': 40 } });
+    expect(tokens.access).not.toBe(access);
   });
 });
