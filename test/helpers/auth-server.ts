@@ -1,8 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { gate } from './gate.js';
 import type { Gate } from './gate.js';
-import { until } from './gate.js';
+import { pathGates, until } from './gate.js';
 
 /** One request as the server saw it. */
 export interface SeenRequest {
@@ -69,7 +68,7 @@ export async function startAuthServer(): Promise<AuthServer> {
   const used = new Set<string>();
   const seen: SeenRequest[] = [];
   const arrivals: string[] = [];
-  const holds = new Map<string, Gate>();
+  const gates = pathGates();
   const expireOn = new Set<string>();
 
   const server = http.createServer((req, res) => {
@@ -99,8 +98,7 @@ export async function startAuthServer(): Promise<AuthServer> {
     if (code) status = Number(code[1]);
     else if (token !== access) status = 401;
     record(status);
-    const held = [...holds].find(([prefix]) => path.startsWith(prefix));
-    if (held) await held[1].promise;
+    await gates.passed(path);
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ path, token, method: req.method, contentType: req.headers['content-type'], body }));
   }
@@ -111,8 +109,7 @@ export async function startAuthServer(): Promise<AuthServer> {
     body: string,
     record: (status: number) => void,
   ): Promise<void> {
-    const held = holds.get('/refresh');
-    if (held) await held.promise;
+    await gates.passed('/refresh');
     const mode = api.refreshMode;
     if (mode === 'hang') {
       record(0);
@@ -183,20 +180,10 @@ export async function startAuthServer(): Promise<AuthServer> {
     expireAccessOnArrival(path) {
       expireOn.add(path);
     },
-    hold(path) {
-      const g = gate();
-      holds.set(path, g);
-      return {
-        promise: g.promise,
-        open() {
-          holds.delete(path);
-          g.open();
-        },
-      };
-    },
+    hold: (path) => gates.hold(path),
     arrived: (path, n) => until(() => arrivals.filter((p) => p.startsWith(path)).length >= n),
     close() {
-      for (const g of holds.values()) g.open();
+      gates.openAll();
       server.closeAllConnections();
       return new Promise<void>((resolve, reject) => {
         server.close((error) => {

@@ -1,5 +1,5 @@
 import type { AxiosInstance } from 'axios';
-import { gate, until } from '../../helpers/gate.js';
+import { pathGates, until } from '../../helpers/gate.js';
 import type { Gate } from '../../helpers/gate.js';
 import { listen, replyJson } from '../../stacks/helpers/loopback.js';
 import type { Loopback } from '../../stacks/helpers/loopback.js';
@@ -61,7 +61,7 @@ export async function startJwtServer(lifetime = 15 * 60_000): Promise<JwtServer>
   const used = new Set<string>();
   const seen: Seen[] = [];
   const arrivals: string[] = [];
-  const holds = new Map<string, Gate>();
+  const gates = pathGates();
   const failures = new Map<string, number>();
 
   const issue = (): Tokens => {
@@ -77,8 +77,7 @@ export async function startJwtServer(lifetime = 15 * 60_000): Promise<JwtServer>
     const authorization = req.headers.authorization;
     const answer = async (status: number, payload: unknown): Promise<void> => {
       seen.push({ path, authorization, status });
-      const held = [...holds].find(([prefix]) => path.startsWith(prefix));
-      if (held) await held[1].promise;
+      await gates.passed(path);
       replyJson(res, status, payload);
     };
     if (path === '/refresh') {
@@ -125,20 +124,10 @@ export async function startJwtServer(lifetime = 15 * 60_000): Promise<JwtServer>
     failOnce(path, status) {
       failures.set(path, status);
     },
-    hold(path) {
-      const g = gate();
-      holds.set(path, g);
-      return {
-        promise: g.promise,
-        open() {
-          holds.delete(path);
-          g.open();
-        },
-      };
-    },
+    hold: (path) => gates.hold(path),
     arrived: (path, n) => until(() => arrivals.filter((p) => p.startsWith(path)).length >= n),
     close: async () => {
-      for (const g of holds.values()) g.open();
+      gates.openAll();
       await loopback.close();
     },
   };
