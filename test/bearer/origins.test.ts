@@ -24,6 +24,9 @@ async function elsewhere(): Promise<Elsewhere> {
   return { ...loopback, authorizations, port: new URL(loopback.url).port };
 }
 
+const [major = 0, minor = 0] = axios.VERSION.split('.').map(Number);
+const knowsAllowAbsoluteUrls = major > 1 || minor >= 8;
+
 let server: JwtServer;
 let other: Elsewhere;
 beforeEach(async () => {
@@ -118,7 +121,8 @@ describe('accessToken goes only to the origins that may receive it', () => {
     }
   });
 
-  it('sends it with allowAbsoluteUrls: false, where axios joins an absolute URL onto baseURL', async () => {
+  // axios 1.8 brought allowAbsoluteUrls; before it, an absolute URL always went where it said.
+  it.skipIf(!knowsAllowAbsoluteUrls)('sends it with allowAbsoluteUrls: false, where axios joins an absolute URL onto baseURL', async () => {
     const { api, token } = app();
     await api.get(`${other.url}/joined`, { allowAbsoluteUrls: false }).catch(() => undefined);
 
