@@ -10,6 +10,16 @@ export type { RefreshInterceptor } from './interceptor.js';
 export { createRefreshSession } from './session.js';
 export type { RefreshSession } from './session.js';
 export type {
+  RefreshFailedEvent,
+  RefreshStartedEvent,
+  RefreshSucceededEvent,
+  RequestSummary,
+  SessionEndedEvent,
+  SessionEvent,
+  SessionObserver,
+  TokensAdoptedEvent,
+} from './events.js';
+export type {
   InstanceOptions,
   RefreshContext,
   RefreshInterceptorOptions,

@@ -2,6 +2,8 @@ import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConf
 import { SessionExpiredError, isSessionExpiredError, statusError } from './errors.js';
 import { checkOrigins, createBearer, inMilliseconds, jwtExpiry } from './bearer.js';
 import type { Bearer } from './bearer.js';
+import { observers } from './events.js';
+import type { RequestSummary, SessionEndedEvent, SessionObserver } from './events.js';
 import { defaults, validateSessionOptions } from './options.js';
 import type { SessionOptions } from './options.js';
 
@@ -14,6 +16,18 @@ import type { SessionOptions } from './options.js';
 export interface RefreshSession {
   /** True while a refresh is running. */
   readonly refreshing: boolean;
+  /**
+   * Tells `observer` what happens to the session from now on: a refresh started, succeeded or
+   * failed, the session ended, another tab's credentials were taken. Events are made only while
+   * someone observes; what the observer returns, throws or rejects with changes nothing.
+   * @returns A function that stops it.
+   *
+   * @example
+   * ```ts
+   * const stop = interceptor.session.observe((event) => logger.info(`auth: ${event.type}`, event));
+   * ```
+   */
+  observe(observer: SessionObserver): () => void;
   /** @internal Settled refreshes so far; a request records it when it is sent. */
   readonly epoch: number;
   /** @internal The access token the session attaches to requests, when it has `accessToken`. */
@@ -35,7 +49,7 @@ export interface RefreshSession {
    */
   adopt(apply?: () => void): void;
   /** @internal The session ended elsewhere (another tab, or the app logging out). */
-  expire(cause: unknown): void;
+  expire(cause: unknown, by: 'app' | 'other-tab'): void;
   /** @internal Abandons the refresh in flight, for an interceptor's own session when it is ejected. */
   dispose(): void;
 }
@@ -105,6 +119,11 @@ function failedAnswer(value: unknown): AxiosError | undefined {
   return statusError(value as AxiosResponse);
 }
 
+/** The request that started a refresh, without its query string, headers or body. */
+function summary({ config, error }: RefreshTrigger): RequestSummary {
+  return { method: config.method, baseURL: config.baseURL, url: config.url?.split('?')[0], status: error?.response?.status };
+}
+
 /**
  * Makes a session that several instances can share, so that they make one refresh call and
  * one `onSessionExpired` call between them.
@@ -121,6 +140,19 @@ function failedAnswer(value: unknown): AxiosError | undefined {
  * ```
  */
 export function createRefreshSession(options: SessionOptions): RefreshSession {
+  return createSession(options);
+}
+
+type EndedBy = SessionEndedEvent['by'];
+
+/** Who ended a session whose refresh was rejected with `cause`. */
+const endedByDefault = (cause: unknown): EndedBy => (isSessionExpiredError(cause) ? 'app' : 'server');
+
+/**
+ * @internal {@link createRefreshSession}, where `endedBy` may tell that a rejected refresh was
+ * ended elsewhere, or (with `undefined`) that its end was reported already.
+ */
+export function createSession(options: SessionOptions, endedBy: (cause: unknown) => EndedBy | undefined = endedByDefault): RefreshSession {
   validateSessionOptions(options);
   const { refresh, onSessionExpired } = options;
   const timeout = options.refreshTimeout ?? defaults.refreshTimeout;
@@ -147,7 +179,8 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
   let epoch = 0;
   let lastSuccess = 0;
   let expired: { epoch: number; failure: RefreshFailure } | undefined;
-  let inflight: { promise: Promise<void>; abandon: (failure: RefreshFailure) => void } | undefined;
+  let inflight: { promise: Promise<void>; abandon: (failure: RefreshFailure) => void; waited: number } | undefined;
+  const events = observers();
 
   function renewed(): void {
     epoch += 1;
@@ -159,9 +192,11 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     notify('succeeded');
   }
 
-  function report(failure: RefreshFailure, trigger?: RefreshTrigger): void {
-    if (!onSessionExpired) return;
+  function report(failure: RefreshFailure, by: EndedBy | undefined, trigger?: RefreshTrigger): void {
+    if (!by) return;
     const error = new SessionExpiredError(failure.cause, trigger?.config, trigger?.error?.response);
+    events.emit(() => ({ type: 'session-ended', by, error }));
+    if (!onSessionExpired) return;
     try {
       // An async handler may reject; that must not become an unhandled rejection.
       const result: unknown = onSessionExpired(error);
@@ -175,7 +210,9 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let abandon: (failure: RefreshFailure) => void = noop;
+    const began = Date.now();
     notify('started');
+    events.emit(() => ({ type: 'refresh-started', reason: trigger.error ? 'unauthorized' : 'expiring', request: summary(trigger) }));
 
     const outcome = new Promise<void>((resolve, reject) => {
       abandon = (failure) => {
@@ -210,18 +247,26 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
       () => {
         settle();
         renewed();
+        events.emit(() => ({ type: 'refresh-succeeded', duration: Date.now() - began, waited: flight.waited }));
       },
       (failure: unknown) => {
         settle();
         if (!(failure instanceof RefreshFailure)) throw failure;
         failure.ahead = trigger.error === undefined;
         epoch += 1;
+        events.emit(() => ({
+          type: 'refresh-failed',
+          duration: Date.now() - began,
+          waited: flight.waited,
+          ended: failure.expired,
+          error: failure.cause,
+        }));
         if (failure.expired) {
           expired = { epoch, failure };
           // Reported once every request waiting on this refresh has its outcome (their reactions
           // were added before this one), so whatever the handler does cannot change them.
           promise.catch(() => {
-            report(failure, trigger);
+            report(failure, endedBy(failure.cause), trigger);
           });
         }
         throw failure;
@@ -229,8 +274,14 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
     );
     // Every waiter handles the failure; this keeps a refresh nobody waits for any more quiet.
     promise.catch(noop);
-    inflight = { promise, abandon };
+    const flight = { promise, abandon, waited: 1 };
+    inflight = flight;
     return promise;
+  }
+
+  function join(flight: { promise: Promise<void>; waited: number }): Promise<void> {
+    flight.waited += 1;
+    return flight.promise;
   }
 
   // The expiry decoded from the last token seen, so that a token is decoded once.
@@ -268,8 +319,9 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
       return epoch;
     },
     bearer,
+    observe: (observer) => events.add(observer),
     recover(sentEpoch, trigger) {
-      if (inflight) return inflight.promise;
+      if (inflight) return join(inflight);
       if (expired && sentEpoch < expired.epoch) return Promise.reject(expired.failure);
       if (lastSuccess > sentEpoch) return Promise.resolve();
       return start(trigger);
@@ -278,7 +330,7 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
       return inflight !== undefined || expiring();
     },
     renew(trigger) {
-      if (inflight) return inflight.promise;
+      if (inflight) return join(inflight);
       return expiring() ? start(trigger) : Promise.resolve();
     },
     subscribe(listener) {
@@ -294,12 +346,13 @@ export function createRefreshSession(options: SessionOptions): RefreshSession {
       notify('started');
       apply?.();
       renewed();
+      events.emit(() => ({ type: 'tokens-adopted' }));
     },
-    expire(cause) {
+    expire(cause, by) {
       const failure = new RefreshFailure(true, cause);
       epoch += 1;
       expired = { epoch, failure };
-      report(failure);
+      report(failure, by);
     },
     dispose() {
       listeners.clear();

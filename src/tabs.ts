@@ -4,10 +4,10 @@
  *
  * @module axios-refresh-interceptor/tabs
  */
-import { SessionExpiredError } from './errors.js';
+import { SessionExpiredError, isSessionExpiredError } from './errors.js';
 import { checkOptional, expected, validateSessionOptions } from './options.js';
 import type { RefreshContext, SessionOptions } from './options.js';
-import { createRefreshSession, isRejection } from './session.js';
+import { createSession, isRejection } from './session.js';
 import { tabMarkers } from './tab-markers.js';
 import type { Counts } from './tab-markers.js';
 import type { RefreshSession } from './session.js';
@@ -220,20 +220,29 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
     });
   }
 
-  const session = createRefreshSession({
-    ...options,
-    refresh,
-    onSessionExpired: (error) => {
-      if (error.cause === overtaken) return undefined;
-      if (!fromAnotherTab) channel?.postMessage({ type: 'ended', count: seen.ended } satisfies Message);
-      return options.onSessionExpired?.(error);
+  const session = createSession(
+    {
+      ...options,
+      refresh,
+      onSessionExpired: (error) => {
+        if (!fromAnotherTab) channel?.postMessage({ type: 'ended', count: seen.ended } satisfies Message);
+        return options.onSessionExpired?.(error);
+      },
     },
-  });
+    endedBy,
+  );
 
-  function endHere(cause: Error): void {
+  /** Who ended the session when a refresh failed with `cause`; nobody new for one that the end overtook. */
+  function endedBy(cause: unknown): 'server' | 'app' | 'other-tab' | undefined {
+    if (cause === overtaken) return undefined;
+    if ((cause as { cause?: unknown } | null)?.cause === endedElsewhere) return 'other-tab';
+    return isSessionExpiredError(cause) ? 'app' : 'server';
+  }
+
+  function endHere(cause: Error, by: 'app' | 'other-tab'): void {
     fromAnotherTab = true;
     try {
-      session.expire(cause);
+      session.expire(cause, by);
     } finally {
       fromAnotherTab = false;
     }
@@ -251,7 +260,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
       for (const done of [...heard]) done();
     } else if (message.type === 'ended' && message.count > seen.ended) {
       seen.ended = message.count;
-      endHere(endedElsewhere);
+      endHere(endedElsewhere, 'other-tab');
     }
   };
   channel?.addEventListener('message', onMessage);
@@ -264,7 +273,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
       channel?.postMessage({ type: 'ended', count } satisfies Message);
       // Recorded under the refresh lock, so a tab that gets it next does not refresh.
       void locks?.request(name, {}, () => markers?.record('ended', Math.max(count, seen.ended)) ?? Promise.resolve());
-      endHere(new Error('The session was ended by the app'));
+      endHere(new Error('The session was ended by the app'), 'app');
     },
     close() {
       channel?.removeEventListener('message', onMessage);

@@ -7,7 +7,14 @@ import {
   isRefreshFailedError,
   isSessionExpiredError,
 } from '../src/index.js';
-import type { RefreshContext, RefreshInterceptor, RefreshSession, SessionExpiredError, SessionOptions } from '../src/index.js';
+import type {
+  RefreshContext,
+  RefreshInterceptor,
+  RefreshSession,
+  SessionEvent,
+  SessionExpiredError,
+  SessionOptions,
+} from '../src/index.js';
 import { createTabSession } from '../src/tabs.js';
 
 describe('public types', () => {
@@ -45,6 +52,16 @@ describe('public types', () => {
     createTabSession({ refresh: () => undefined, accessToken });
     // @ts-expect-error a token, not a function that returns one
     createRefreshSession({ refresh: () => undefined, accessToken: 'eyJ' });
+  });
+
+  it('narrows session events by their type', () => {
+    const session = createRefreshSession({ refresh: () => undefined });
+    const stop = session.observe((event: SessionEvent) => {
+      if (event.type === 'refresh-started') expectTypeOf(event.reason).toEqualTypeOf<'unauthorized' | 'expiring'>();
+      if (event.type === 'refresh-succeeded') expectTypeOf(event.waited).toEqualTypeOf<number>();
+      if (event.type === 'session-ended') expectTypeOf(event.by).toEqualTypeOf<'server' | 'app' | 'other-tab'>();
+    });
+    expectTypeOf(stop).toEqualTypeOf<() => void>();
   });
 
   it('rejects options without refresh at compile time', () => {
