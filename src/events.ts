@@ -4,6 +4,7 @@ import type { SessionExpiredError } from './errors.js';
 export interface RequestSummary {
   /** `get`, `post`, ... as axios has it. */
   method: string | undefined;
+  /** As the request had it. */
   baseURL: string | undefined;
   /** Without the query string, where secrets sometimes travel. */
   url: string | undefined;
@@ -13,6 +14,7 @@ export interface RequestSummary {
 
 /** A refresh began. */
 export interface RefreshStartedEvent {
+  /** Tells the events apart. */
   type: 'refresh-started';
   /** `unauthorized`: a request failed with expired credentials; `expiring`: ahead of expiry. */
   reason: 'unauthorized' | 'expiring';
@@ -22,6 +24,7 @@ export interface RefreshStartedEvent {
 
 /** A refresh obtained new credentials. */
 export interface RefreshSucceededEvent {
+  /** Tells the events apart. */
   type: 'refresh-succeeded';
   /** Milliseconds from its start. */
   duration: number;
@@ -31,8 +34,11 @@ export interface RefreshSucceededEvent {
 
 /** A refresh did not obtain new credentials. */
 export interface RefreshFailedEvent {
+  /** Tells the events apart. */
   type: 'refresh-failed';
+  /** Milliseconds from its start. */
   duration: number;
+  /** Requests that waited for it, the one that started it included. */
   waited: number;
   /** True when the failure ended the session (a `session-ended` event follows); false when transient. */
   ended: boolean;
@@ -42,6 +48,7 @@ export interface RefreshFailedEvent {
 
 /** The session is over: the user must log in again. */
 export interface SessionEndedEvent {
+  /** Tells the events apart. */
   type: 'session-ended';
   /**
    * `server`: the server rejected a refresh; `app`: the app ended it (`session.end()`, or a
@@ -54,6 +61,7 @@ export interface SessionEndedEvent {
 
 /** Another tab refreshed, and this tab took its credentials instead of refreshing itself. */
 export interface TokensAdoptedEvent {
+  /** Tells the events apart. */
   type: 'tokens-adopted';
 }
 

@@ -118,9 +118,9 @@ function defaultChannel(name: string): ChannelLike | undefined {
  * Lock, a tab that waited while another refreshed takes that refresh instead of making its own
  * (so a rotated refresh token is never presented twice), and session expiry or logout reaches
  * every tab. Where Web Locks are missing (Node, React Native, old browsers) it behaves like
- * {@link createRefreshSession}.
+ * {@link axios-refresh-interceptor!createRefreshSession}.
  *
- * @param options The options of {@link createRefreshSession}, plus `name`, `shareTokens`,
+ * @param options The options of {@link axios-refresh-interceptor!createRefreshSession}, plus `name`, `shareTokens`,
  * `locks` and `channel`.
  * @returns A session to pass to
  * {@link axios-refresh-interceptor!createRefreshInterceptor} as `{ session }`.
