@@ -1,8 +1,10 @@
 import axios, { isAxiosError } from 'axios';
 import type { AxiosError, AxiosInstance } from 'axios';
+import { CookieJar } from 'tough-cookie';
 import { createRefreshInterceptor } from '../src/index.js';
 import type { RefreshInterceptor, SessionExpiredError } from '../src/index.js';
-import { CookieJar, withCookieJar } from './client/cookie-jar.js';
+import { cookieAdapter, cookieAgents, siteCookies } from './client/cookie-jar.js';
+import type { SiteCookies } from './client/cookie-jar.js';
 import { attachLessonInterceptor, lessonRefresh } from './client/lesson-interceptor.js';
 
 /** What a demo client reports about its refreshes, for the narration. */
@@ -16,7 +18,7 @@ export interface RefreshNarration {
 
 export interface DemoClient {
   api: AxiosInstance;
-  jar: CookieJar;
+  jar: SiteCookies;
   /** Refreshes this client started. */
   readonly refreshes: number;
 }
@@ -32,10 +34,10 @@ export function describeFailure(error: unknown): string {
 
 export function libraryClient(apiUrl: string, narrate: RefreshNarration): DemoClient & { interceptor: RefreshInterceptor } {
   const jar = new CookieJar();
-  const api = axios.create({ baseURL: apiUrl, withCredentials: true, adapter: withCookieJar(jar) });
+  const api = axios.create({ baseURL: apiUrl, withCredentials: true, ...cookieAgents(jar) });
   let refreshes = 0;
   const interceptor = createRefreshInterceptor(api, {
-    // `client` shares the instance's adapter, so the rotated cookies land in the same jar.
+    // `client` has the instance's agents, so the rotated cookies land in the same jar.
     refresh: async ({ client, error, signal }) => {
       refreshes += 1;
       narrate.started(error);
@@ -55,7 +57,7 @@ export function libraryClient(apiUrl: string, narrate: RefreshNarration): DemoCl
   });
   return {
     api,
-    jar,
+    jar: siteCookies(jar, apiUrl),
     interceptor,
     get refreshes() {
       return refreshes;
@@ -65,9 +67,8 @@ export function libraryClient(apiUrl: string, narrate: RefreshNarration): DemoCl
 
 export function lessonClient(apiUrl: string): DemoClient {
   const jar = new CookieJar();
-  const adapter = withCookieJar(jar);
-  const api = axios.create({ baseURL: apiUrl, withCredentials: true, adapter });
-  const refresh = lessonRefresh(new URL('users/refresh/', apiUrl).href, adapter);
+  const api = axios.create({ baseURL: apiUrl, withCredentials: true, ...cookieAgents(jar) });
+  const refresh = lessonRefresh(new URL('users/refresh/', apiUrl).href, cookieAdapter(jar));
   let refreshes = 0;
   attachLessonInterceptor(api, () => {
     refreshes += 1;
@@ -75,7 +76,7 @@ export function lessonClient(apiUrl: string): DemoClient {
   });
   return {
     api,
-    jar,
+    jar: siteCookies(jar, apiUrl),
     get refreshes() {
       return refreshes;
     },

@@ -1,94 +1,46 @@
-import axios, { isAxiosError } from 'axios';
-import type { AxiosAdapter, AxiosResponse } from 'axios';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import axios from 'axios';
+import type { AxiosAdapter } from 'axios';
+import { HttpCookieAgent, HttpsCookieAgent } from 'http-cookie-agent/http';
+import type { Cookie, CookieJar } from 'tough-cookie';
 
-export interface StoredCookie {
-  value: string;
-  path: string;
-  httpOnly: boolean;
-  /** Epoch milliseconds; Infinity for a session cookie. */
-  expires: number;
+export interface CookieAgents {
+  httpAgent: HttpAgent;
+  httpsAgent: HttpsAgent;
 }
 
 /**
- * What a browser keeps for one origin: enough of RFC 6265 for the demo clients (Max-Age,
- * Expires, Path, HttpOnly), which each talk to a single server and so need no domains.
+ * Node has no cookie jar: tough-cookie's `CookieJar` is one, and http-cookie-agent's agents
+ * read it as each request goes out and write each response's `Set-Cookie` into it, below every
+ * interceptor, as a browser's jar sits. Spread into `axios.create`, they are part of the
+ * instance's defaults, so the refresh's `client`, made from those defaults, sends and stores
+ * the same cookies.
  */
-export class CookieJar {
-  readonly #cookies = new Map<string, StoredCookie>();
-
-  /** Takes the `Set-Cookie` headers of a response. */
-  store(setCookie: readonly string[] | string | undefined): void {
-    for (const line of typeof setCookie === 'string' ? [setCookie] : (setCookie ?? [])) {
-      const [pair = '', ...attributes] = line.split(';');
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const cookie: StoredCookie = { value: pair.slice(eq + 1).trim(), path: '/', httpOnly: false, expires: Infinity };
-      for (const attribute of attributes) {
-        const [key = '', value = ''] = attribute.split('=').map((part) => part.trim());
-        const lower = key.toLowerCase();
-        if (lower === 'max-age') cookie.expires = Date.now() + Number(value) * 1000;
-        else if (lower === 'expires' && cookie.expires === Infinity) cookie.expires = Date.parse(value);
-        else if (lower === 'path') cookie.path = value;
-        else if (lower === 'httponly') cookie.httpOnly = true;
-      }
-      // An expiry in the past is how a server deletes a cookie.
-      if (cookie.expires <= Date.now()) this.#cookies.delete(name);
-      else this.#cookies.set(name, cookie);
-    }
-  }
-
-  /** The `Cookie` header a browser would send to `url`, or undefined when no cookie applies. */
-  header(url: URL): string | undefined {
-    const sent: string[] = [];
-    for (const [name, cookie] of this.#live()) {
-      if (url.pathname.startsWith(cookie.path)) sent.push(`${name}=${cookie.value}`);
-    }
-    return sent.length > 0 ? sent.join('; ') : undefined;
-  }
-
-  get(name: string): StoredCookie | undefined {
-    return new Map(this.#live()).get(name);
-  }
-
-  /** Puts a cookie back, as a browser holding an old copy of it would send it. */
-  set(name: string, cookie: StoredCookie): void {
-    this.#cookies.set(name, cookie);
-  }
-
-  clear(): void {
-    this.#cookies.clear();
-  }
-
-  *#live(): Generator<[string, StoredCookie]> {
-    const now = Date.now();
-    for (const [name, cookie] of this.#cookies) {
-      if (cookie.expires > now) yield [name, cookie];
-    }
-  }
-}
-
-function setCookies(response: AxiosResponse | undefined): readonly string[] | undefined {
-  return response?.headers['set-cookie'];
+export function cookieAgents(jar: CookieJar): CookieAgents {
+  return {
+    httpAgent: new HttpCookieAgent({ cookies: { jar } }),
+    httpsAgent: new HttpsCookieAgent({ cookies: { jar } }),
+  };
 }
 
 /**
- * Wraps an axios adapter with a cookie jar. Node has none, and a browser's sits below
- * interceptors: putting it in the adapter keeps every interceptor, the refresh
- * interceptor's included, unaware of it, just as in a browser.
+ * The default adapter, sending through the agents of `jar`: for a request made with plain
+ * axios rather than an instance, such as the lesson's refresh.
  */
-export function withCookieJar(jar: CookieJar, adapter: AxiosAdapter = axios.getAdapter(axios.defaults.adapter)): AxiosAdapter {
-  return async (config) => {
-    const cookie = jar.header(new URL(axios.getUri(config)));
-    if (cookie !== undefined) config.headers.set('Cookie', cookie);
-    try {
-      const response = await adapter(config);
-      jar.store(setCookies(response));
-      return response;
-    } catch (error) {
-      // Non-2xx responses arrive as errors, and may set cookies too.
-      if (isAxiosError(error)) jar.store(setCookies(error.response));
-      throw error;
-    }
+export function cookieAdapter(jar: CookieJar, adapter: AxiosAdapter = axios.getAdapter(axios.defaults.adapter)): AxiosAdapter {
+  const agents = cookieAgents(jar);
+  return (config) => adapter(Object.assign(config, agents));
+}
+
+/** What a jar holds for one site, by cookie name, as a browser's developer tools list it. */
+export interface SiteCookies {
+  /** The cookie that would be sent to the site; undefined once it expired or was cleared. */
+  get(name: string): Cookie | undefined;
+}
+
+export function siteCookies(jar: CookieJar, url: string): SiteCookies {
+  return {
+    get: (name) => jar.getCookiesSync(url).find((cookie) => cookie.key === name),
   };
 }

@@ -1,6 +1,8 @@
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
-import { CookieJar, withCookieJar } from '../../../demo/client/cookie-jar.js';
+import { CookieJar } from 'tough-cookie';
+import { cookieAdapter, cookieAgents, siteCookies } from '../../../demo/client/cookie-jar.js';
+import type { SiteCookies } from '../../../demo/client/cookie-jar.js';
 import { attachLessonInterceptor, lessonRefresh } from '../../../demo/client/lesson-interceptor.js';
 import type { TokenResponse } from '../../../demo/client/utilities.js';
 import type { AuthApi } from '../../../demo/server/index.js';
@@ -9,7 +11,7 @@ import type { RefreshInterceptor, SessionExpiredError } from '../../../src/index
 
 export interface CookieClient {
   api: AxiosInstance;
-  jar: CookieJar;
+  jar: SiteCookies;
   interceptor: RefreshInterceptor;
   /** Every error onSessionExpired was called with. */
   expired: SessionExpiredError[];
@@ -18,7 +20,7 @@ export interface CookieClient {
 /** A browser-like client: cookies in a jar below the interceptors, the library refreshing them. */
 export function cookieClient(server: AuthApi): CookieClient {
   const jar = new CookieJar();
-  const api = axios.create({ baseURL: server.apiUrl, withCredentials: true, adapter: withCookieJar(jar) });
+  const api = axios.create({ baseURL: server.apiUrl, withCredentials: true, ...cookieAgents(jar) });
   const expired: SessionExpiredError[] = [];
   const interceptor = createRefreshInterceptor(api, {
     refresh: ({ client, signal }) => client.post('users/refresh/', {}, { signal }),
@@ -26,16 +28,15 @@ export function cookieClient(server: AuthApi): CookieClient {
       expired.push(error);
     },
   });
-  return { api, jar, interceptor, expired };
+  return { api, jar: siteCookies(jar, server.apiUrl), interceptor, expired };
 }
 
 /** The lesson's client: the same cookies, the hand-written `_retry` interceptor. */
-export function lessonCookieClient(server: AuthApi): { api: AxiosInstance; jar: CookieJar } {
+export function lessonCookieClient(server: AuthApi): { api: AxiosInstance; jar: SiteCookies } {
   const jar = new CookieJar();
-  const adapter = withCookieJar(jar);
-  const api = axios.create({ baseURL: server.apiUrl, withCredentials: true, adapter });
-  attachLessonInterceptor(api, lessonRefresh(new URL('users/refresh/', server.apiUrl).href, adapter));
-  return { api, jar };
+  const api = axios.create({ baseURL: server.apiUrl, withCredentials: true, ...cookieAgents(jar) });
+  attachLessonInterceptor(api, lessonRefresh(new URL('users/refresh/', server.apiUrl).href, cookieAdapter(jar)));
+  return { api, jar: siteCookies(jar, server.apiUrl) };
 }
 
 export interface BearerClient {
