@@ -4,7 +4,8 @@ import type { Task } from '../../client/utilities.js';
 import { createApi, describeFailure } from './api.js';
 import { Countdown } from './countdown.js';
 import { byId, show } from './dom.js';
-import { logEvent } from './event-log.js';
+import { hold, logEvent, release } from './event-log.js';
+import { countRefreshes, describeBurst, logSession } from './session-log.js';
 
 const loginView = byId('login-view', HTMLElement);
 const tasksView = byId('tasks-view', HTMLElement);
@@ -18,11 +19,17 @@ const burstButton = byId('burst', HTMLButtonElement);
 const burstResult = byId('burst-result', HTMLSpanElement);
 
 const countdown = new Countdown(byId('countdown', HTMLParagraphElement));
-const { api, session } = createApi(countdown, () => {
-  signedOut();
+/** Who is logged in; undefined before the first answer of "who am I", and after log-out. */
+let user: string | undefined;
+const { api, session, unauthorized } = createApi(countdown, () => {
+  // Only a page that had a user has a session to leave: a first-time visitor's "who am I"
+  // ends one that never was, and the page shows the login form when that call fails.
+  if (user !== undefined) signedOut();
 });
+logSession(session, () => user !== undefined);
 
 function signedOut(): void {
+  user = undefined;
   countdown.forget();
   who.textContent = '';
   taskList.replaceChildren();
@@ -32,7 +39,9 @@ function signedOut(): void {
 }
 
 async function signedIn(email: string): Promise<void> {
+  user = email;
   who.textContent = email;
+  taskList.setAttribute('aria-busy', 'true');
   show(logoutButton, true);
   show(loginView, false);
   show(tasksView, true);
@@ -40,6 +49,7 @@ async function signedIn(email: string): Promise<void> {
 }
 
 function renderTasks(tasks: readonly Task[]): void {
+  taskList.setAttribute('aria-busy', 'false');
   taskList.replaceChildren(
     ...tasks.map((task) => {
       const item = document.createElement('li');
@@ -108,11 +118,16 @@ taskForm.addEventListener('submit', (event) => {
 
 burstButton.addEventListener('click', () => {
   burstResult.textContent = '…';
+  delete burstResult.dataset.state;
   run(async () => {
+    const counted = countRefreshes(session);
+    const before = unauthorized();
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => getAllTasks(api)));
     const succeeded = results.filter((result) => result.status === 'fulfilled');
-    burstResult.textContent = `${succeeded.length} of ${results.length} succeeded`;
-    logEvent('info', `burst: ${succeeded.length} of ${results.length} requests succeeded`);
+    const line = describeBurst(counted(), unauthorized() - before, succeeded.length, results.length);
+    burstResult.textContent = line;
+    burstResult.dataset.state = 'done';
+    logEvent('burst', `burst: ${line}`);
     const [first] = succeeded;
     if (first) renderTasks(first.value);
   });
@@ -122,18 +137,30 @@ logoutButton.addEventListener('click', () => {
   run(async () => {
     try {
       await logOut(api);
-      logEvent('info', 'logged out');
     } finally {
-      // Every tab, this one included, goes back to the login form through onSessionExpired.
+      // Every tab, this one included, goes back to the login form through onSessionExpired; the
+      // event log tells it here as "logged out" (`session-ended` by the app).
       session.end();
     }
   });
 });
 
-// A reload keeps the cookies: ask the server who we are, refreshing first if the access token expired.
-whoAmI(api)
-  .then((email) => signedIn(email))
-  .catch((error: unknown) => {
-    if (!isSessionExpiredError(error)) logEvent('error', `could not load: ${describeFailure(error)}`);
+// A reload, or another tab, keeps the cookies: ask the server who we are, refreshing first if
+// the access token expired. What the session does meanwhile is told only once there is a user:
+// for a visitor who never logged in, the rejected refresh is no news.
+run(async () => {
+  hold();
+  let email: string;
+  try {
+    email = await whoAmI(api);
+  } catch (error) {
+    const never = isSessionExpiredError(error);
+    release(!never);
+    logEvent(never ? 'info' : 'error', never ? 'not logged in' : `could not load: ${describeFailure(error)}`);
     signedOut();
-  });
+    return;
+  }
+  release(true);
+  logEvent('info', `logged in as ${email} (from the cookies)`);
+  await signedIn(email);
+});

@@ -1,5 +1,22 @@
 import type { Page } from 'playwright-core';
 
+/** An entry of the page's event log. */
+export interface LogEntry {
+  /** A session event's type (`refresh-started`, `session-ended`…), or `burst`, `info`, `error`. */
+  kind: string;
+  /** For `session-ended`: `server`, `app` or `other-tab`. */
+  by: string | undefined;
+  /** The text after the time. */
+  text: string;
+}
+
+/** What the page says about the access token. */
+export interface CountdownState {
+  state: 'unknown' | 'valid' | 'expired';
+  /** Seconds left, while valid. */
+  secondsLeft: number | undefined;
+}
+
 /** What a person does on the task list page, by what they see. */
 export class TaskPage {
   constructor(readonly page: Page) {}
@@ -31,8 +48,10 @@ export class TaskPage {
     await this.tasks();
   }
 
+  /** Waits for the task list, loaded: a request still on its way would meet a clock the test moves next. */
   async tasks(): Promise<void> {
     await this.page.locator('#tasks-view').waitFor({ state: 'visible' });
+    await this.page.locator('#tasks[aria-busy="false"]').waitFor({ state: 'attached' });
   }
 
   /** Waits until the page's countdown says the access token has expired. */
@@ -64,11 +83,22 @@ export class TaskPage {
     await this.#click('#burst');
   }
 
-  /** Waits for the outcome of the burst, which stays in the page when the session ended and hid it. */
+  /** Waits for the one-line outcome of the burst, which stays in the page when the session ended and hid it. */
   async burstResult(): Promise<string> {
-    const result = this.page.locator('#burst-result', { hasText: 'succeeded' });
+    const result = this.page.locator('#burst-result[data-state="done"]');
     await result.waitFor({ state: 'attached' });
     return (await result.textContent()) ?? '';
+  }
+
+  async countdown(): Promise<CountdownState> {
+    return this.page.locator('#countdown').evaluate((element) => {
+      const state = element instanceof HTMLElement ? element.dataset.state : undefined;
+      const seconds = /expires in ([\d.]+) s/.exec(element.textContent)?.[1];
+      return {
+        state: state === 'valid' || state === 'expired' ? state : 'unknown',
+        secondsLeft: seconds === undefined ? undefined : Number(seconds),
+      };
+    });
   }
 
   async logOut(): Promise<void> {
@@ -87,10 +117,21 @@ export class TaskPage {
     });
   }
 
+  /** Waits for an entry of `kind` and returns the text of the last one, after its time. */
   async event(kind: string): Promise<string> {
     const entry = this.page.locator(`#events [data-kind="${kind}"]`).last();
     await entry.waitFor();
-    return entry.innerText();
+    return withoutTime(await entry.innerText());
+  }
+
+  /** The event log as it is now. */
+  log(): Promise<LogEntry[]> {
+    return this.page.locator('#events li').evaluateAll((items) =>
+      items.map((item) => {
+        const data = item instanceof HTMLElement ? item.dataset : {};
+        return { kind: data.kind ?? '', by: data.by, text: item.textContent.replace(/^\S+ /, '') };
+      }),
+    );
   }
 
   /**
@@ -106,4 +147,9 @@ export class TaskPage {
     await this.page.fill('#login-form input[name=email]', email);
     await this.page.fill('#login-form input[name=password]', password);
   }
+}
+
+/** `12:00:01.234 logged out` -> `logged out`. */
+function withoutTime(text: string): string {
+  return text.replace(/^\d\d:\d\d:\d\d\.\d{3} /, '');
 }
