@@ -4,17 +4,22 @@
  * prints. A script can be run by hand the same way, for example:
  *
  *   node --expose-gc --import tsx test/leaks/scripts/instances.ts eject-while-waiting
+ *
+ * `npm test` runs each scenario at a fifth of its full size (helpers/scale.ts): what a dropped
+ * instance or an ejected interceptor leaves behind is counted exactly, and the heap bound is the
+ * same per cycle. `npm run test:stress` runs them at full size (LEAK_SCALE=1).
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { count, formatCount } from './helpers/scale.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Far beyond what a script takes (a few seconds each); it bounds a script that hangs.
 const LIMIT = 120_000;
-const MiB = 1024 * 1024;
+const KiB = 1024;
 
 async function script(name: string, args: string[] = [], env: Record<string, string> = {}): Promise<Record<string, unknown>> {
   const file = fileURLToPath(new URL(`./scripts/${name}.ts`, import.meta.url));
@@ -29,34 +34,43 @@ async function script(name: string, args: string[] = [], env: Record<string, str
   return result as Record<string, unknown>;
 }
 
+// Full size: 100 000 refresh cycles within 1 MiB of heap growth (about 10 bytes a cycle), and
+// 10 000 instances or ejects per scenario.
+const CYCLES = count(100_000);
+const GROWTH_LIMIT = Math.round((1024 * KiB * CYCLES) / 100_000);
+const INSTANCES = count(10_000);
+// Fewer for instances dropped without eject: until they are collected, each refresh still
+// looks at every one of them, so the scenario takes time that grows with the square of them.
+const DROPPED = count(500);
+
 describe('memory (child node --expose-gc)', () => {
   it(
-    'grows the heap by less than 1 MiB over 100 000 refresh cycles',
+    `grows the heap by less than ${Math.round(GROWTH_LIMIT / KiB)} KiB over ${formatCount(CYCLES)} refresh cycles`,
     async () => {
-      const result = await script('refresh-cycles');
+      const result = await script('refresh-cycles', [], { CYCLES: String(CYCLES) });
 
-      expect(result).toMatchObject({ cycles: 100_000, succeeded: 100_000, refreshes: 100_000 });
-      expect(result.growth).toBeLessThan(MiB);
+      expect(result).toMatchObject({ cycles: CYCLES, succeeded: CYCLES, refreshes: CYCLES });
+      expect(result.growth).toBeLessThan(GROWTH_LIMIT);
     },
     LIMIT,
   );
 
   it(
-    'collects 10 000 instances attached with their own session, used and dropped',
+    `collects ${formatCount(INSTANCES)} instances attached with their own session, used and dropped`,
     async () => {
-      const result = await script('instances', ['own-sessions']);
+      const result = await script('instances', ['own-sessions'], { COUNT: String(INSTANCES) });
 
-      expect(result).toMatchObject({ instances: 10_000, refreshes: 10_000, alive: 0 });
+      expect(result).toMatchObject({ instances: INSTANCES, refreshes: INSTANCES, alive: 0 });
     },
     LIMIT,
   );
 
   it(
-    'collects 10 000 instances that shared a long-lived session once they are ejected',
+    `collects ${formatCount(INSTANCES)} instances that shared a long-lived session once they are ejected`,
     async () => {
-      const result = await script('instances', ['shared-session-ejected']);
+      const result = await script('instances', ['shared-session-ejected'], { COUNT: String(INSTANCES) });
 
-      expect(result).toMatchObject({ instances: 10_000, refreshes: 10_000, alive: 0, sessionInUse: true });
+      expect(result).toMatchObject({ instances: INSTANCES, refreshes: INSTANCES, alive: 0, sessionInUse: true });
     },
     LIMIT,
   );
@@ -67,22 +81,22 @@ describe('memory (child node --expose-gc)', () => {
   it(
     'collects instances that shared a long-lived session and were dropped without eject',
     async () => {
-      const result = await script('instances', ['shared-session-dropped'], { COUNT: '500' });
+      const result = await script('instances', ['shared-session-dropped'], { COUNT: String(DROPPED) });
 
-      expect(result).toMatchObject({ instances: 500, aliveInstances: 0 });
+      expect(result).toMatchObject({ instances: DROPPED, aliveInstances: 0 });
     },
     LIMIT,
   );
 
   it(
-    'leaves nothing behind when ejected 10 000 times with a failed and a held request waiting',
+    `leaves nothing behind when ejected ${formatCount(INSTANCES)} times with a failed and a held request waiting`,
     async () => {
-      const result = await script('instances', ['eject-while-waiting']);
+      const result = await script('instances', ['eject-while-waiting'], { COUNT: String(INSTANCES) });
 
       // Both requests settle at once with their own 401 (the held one is sent as it is).
       expect(result).toMatchObject({
-        cycles: 10_000,
-        outcomes: { '/failed 401': 10_000, '/held 401': 10_000 },
+        cycles: INSTANCES,
+        outcomes: { '/failed 401': INSTANCES, '/held 401': INSTANCES },
         alive: 0,
         handlersLeft: 0,
         timersLeft: 0,
@@ -92,11 +106,11 @@ describe('memory (child node --expose-gc)', () => {
   );
 
   it(
-    'leaves nothing of 10 000 ejected instances once the shared refresh they waited on succeeds',
+    `leaves nothing of ${formatCount(INSTANCES)} ejected instances once the shared refresh they waited on succeeds`,
     async () => {
-      const result = await script('instances', ['eject-while-shared-refresh-runs']);
+      const result = await script('instances', ['eject-while-shared-refresh-runs'], { COUNT: String(INSTANCES) });
 
-      expect(result).toMatchObject({ instances: 10_000, passedThrough: 10_000, refreshing: false, alive: 0 });
+      expect(result).toMatchObject({ instances: INSTANCES, passedThrough: INSTANCES, refreshing: false, alive: 0 });
     },
     LIMIT,
   );

@@ -2,7 +2,7 @@
  * The random schedules and invariants of schedules.test.ts on real time, against the model
  * server on a loopback HTTP server, through axios's own http adapter: what an in-memory
  * adapter cannot show (sockets, aborts reaching the server, dropped connections). Fewer runs,
- * since each takes real time: 25, or LOOPBACK_RUNS (200 in `npm run test:stress`). Refresh before
+ * since each takes real time: 10, or LOOPBACK_RUNS (200 in `npm run test:stress`). Refresh before
  * expiry runs on the real clock: the server's token lifetimes, the schedule and `expiresAt` all
  * read `Date.now()`, and the checks that depend on when the library looked at a request allow
  * for the clock moving on while it does.
@@ -20,7 +20,7 @@ import { runOnLoopback } from './helpers/loopback.js';
 import { violationError } from './helpers/memory.js';
 import { LOOPBACK_SCALE, scheduleArbitrary } from './helpers/schedule.js';
 
-const RUNS = integerFromEnv('LOOPBACK_RUNS', 25);
+const RUNS = integerFromEnv('LOOPBACK_RUNS', 10);
 const TIMEOUT = Math.max(60_000, RUNS * 2_000);
 
 describe('random schedules against a loopback auth server (real sockets, real time)', () => {

@@ -5,7 +5,7 @@
  * the clock of the schedule, the server's token lifetimes and `expiresAt`), with the README's
  * guarantees checked during and after each one (helpers/world.ts and helpers/model-server.ts list them).
  *
- * `npm test` runs 1 000 schedules; `npm run test:stress` runs 20 000 (STRESS_RUNS=n for more
+ * `npm test` runs 250 schedules; `npm run test:stress` runs 20 000 (STRESS_RUNS=n for more
  * or fewer). A failure prints the seed, the path and the shrunk schedule, followed by what
  * happened in it. To replay exactly that case, in this file:
  *
@@ -21,7 +21,7 @@ import { MEMORY_SCALE, scheduleArbitrary } from './helpers/schedule.js';
 import { OUTCOME_KINDS } from './helpers/outcomes.js';
 import type { OutcomeKind } from './helpers/outcomes.js';
 
-const RUNS = integerFromEnv('STRESS_RUNS', 1_000);
+const RUNS = integerFromEnv('STRESS_RUNS', 250);
 const TIMEOUT = Math.max(120_000, RUNS * 60);
 const replay = replayFromEnv();
 
@@ -43,8 +43,10 @@ describe('random schedules against the in-memory auth server (fake timers)', () 
         { numRuns: RUNS, plugins: [fc.interruptAfterTimeLimit(TIMEOUT - 15_000, { failOnInterrupt: true })], ...replay },
       );
       // The schedules reach every documented outcome, and refresh ahead of expiry, so the
-      // invariants are not only checked on an easy subset. (Not when replaying one case.)
-      if (replay.path === undefined && RUNS >= 1_000) {
+      // invariants are not only checked on an easy subset. (Not when replaying one case.) The
+      // rarest outcome, session-expired, shows up in about one schedule in six, so 100
+      // schedules miss one with a chance of about 1 in 10^8.
+      if (replay.path === undefined && RUNS >= 100) {
         expect([...seen].filter(([kind, count]) => kind !== 'undocumented' && count === 0)).toEqual([]);
         expect(aheadRefreshes, 'refreshes ahead of expiry').toBeGreaterThan(0);
       }
