@@ -8,6 +8,10 @@ const IMPORTS: ReadonlyArray<[label: string, source: string]> = [
   ["`import { createRefreshInterceptor } from 'axios-refresh-interceptor'`", OURS],
   ["`import { isSessionExpiredError } from 'axios-refresh-interceptor'`", "export { isSessionExpiredError } from 'axios-refresh-interceptor';"],
   ["`import * from 'axios-refresh-interceptor'` (every export)", "export * from 'axios-refresh-interceptor';"],
+  [
+    "`createRefreshInterceptor` and `import { createRefreshFetch } from 'axios-refresh-interceptor/fetch'`",
+    `${OURS}\nexport { createRefreshFetch } from 'axios-refresh-interceptor/fetch';`,
+  ],
   ["`import { createAuthRefresh } from 'axios-auth-refresh'`", THEIRS],
 ];
 

@@ -12,7 +12,6 @@ import { median, quantile } from './stats.js';
 const ROUNDS = 20;
 const ROUND_TIME_MS = 200;
 const WARMUP_TIME_MS = 50;
-const BARE = 'bare axios';
 
 /** Answers at once, so that a request costs only axios and its interceptors. */
 const memoryAdapter: AxiosAdapter = (config) =>
@@ -41,7 +40,7 @@ function instances(withAhead: boolean): Array<[string, AxiosInstance]> {
   const theirs = axios.create({ adapter: memoryAdapter });
   createAuthRefresh(authRefreshInstance(theirs), () => Promise.resolve());
   const cases: Array<[string, AxiosInstance]> = [
-    [BARE, bare],
+    ['bare axios', bare],
     ['axios-refresh-interceptor', ours],
   ];
   if (withAhead) {
@@ -71,18 +70,24 @@ function instances(withAhead: boolean): Array<[string, AxiosInstance]> {
   return cases;
 }
 
-/** Success-path cost: requests that never see a 401, with and without a refresh interceptor. */
-export async function measureOverhead(withAhead: boolean): Promise<OverheadCase[]> {
-  const cases = instances(withAhead);
-  const latencies = new Map<string, number[]>(cases.map(([name]) => [name, []]));
-  const ratios = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+/** One way of sending a request, timed against the others round by round. */
+export type Sender = [name: string, send: () => Promise<unknown>];
+
+/**
+ * Medians and ratios to the first sender of `senders`, over short rounds in which each sender
+ * runs in turn.
+ */
+export async function compare(senders: readonly Sender[]): Promise<OverheadCase[]> {
+  const base = senders[0]![0];
+  const latencies = new Map<string, number[]>(senders.map(([name]) => [name, []]));
+  const ratios = new Map<string, number[]>(senders.map(([name]) => [name, []]));
   for (let round = 0; round < ROUNDS; round += 1) {
     const bench = new Bench({ time: ROUND_TIME_MS, warmupTime: WARMUP_TIME_MS, throws: true });
     // Rotated each round, so that no case always runs first (or right after a collection).
-    for (let i = 0; i < cases.length; i += 1) {
-      const [name, instance] = cases[(i + round) % cases.length]!;
+    for (let i = 0; i < senders.length; i += 1) {
+      const [name, send] = senders[(i + round) % senders.length]!;
       bench.add(name, async () => {
-        await instance.get('item');
+        await send();
       });
     }
     await bench.run();
@@ -92,13 +97,13 @@ export async function measureOverhead(withAhead: boolean): Promise<OverheadCase[
       if (result.state !== 'completed') throw new Error(`${task.name} did not complete: ${result.state}`);
       roundMedians.set(task.name, result.latency.p50);
     }
-    const base = roundMedians.get(BARE)!;
+    const baseline = roundMedians.get(base)!;
     for (const [name, latency] of roundMedians) {
       latencies.get(name)!.push(latency);
-      ratios.get(name)!.push(latency / base);
+      ratios.get(name)!.push(latency / baseline);
     }
   }
-  return cases.map(([name]) => {
+  return senders.map(([name]) => {
     const roundRatios = ratios.get(name)!;
     return {
       name,
@@ -107,4 +112,9 @@ export async function measureOverhead(withAhead: boolean): Promise<OverheadCase[
       ratioIqr: [quantile(roundRatios, 0.25), quantile(roundRatios, 0.75)],
     };
   });
+}
+
+/** Success-path cost: requests that never see a 401, with and without a refresh interceptor. */
+export function measureOverhead(withAhead: boolean): Promise<OverheadCase[]> {
+  return compare(instances(withAhead).map(([name, instance]): Sender => [name, () => instance.get('item')]));
 }

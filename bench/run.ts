@@ -2,6 +2,7 @@ import axios from 'axios';
 import { measureBytes } from './bytes.js';
 import { CONTENDERS } from './contenders.js';
 import type { Contender } from './contenders.js';
+import { measureFetchOverhead } from './fetch-overhead.js';
 import { measureOverhead } from './overhead.js';
 import { refreshesAhead } from './refresh-ahead.js';
 import { startAuthServer } from './remote-server.js';
@@ -46,6 +47,18 @@ const overheadTable = table(
   overheadRows,
 );
 console.log(`${overheadTable}\n`);
+
+console.log('Success path of createRefreshFetch (in-memory fetch)...');
+const fetchTable = table(
+  ['Call', 'median per call', 'ratio to the in-memory fetch', 'middle half of the rounds'],
+  (await measureFetchOverhead()).map((row) => [
+    row.name,
+    `${row.medianUs.toFixed(2)} µs`,
+    `${row.ratio.toFixed(3)}×`,
+    `${row.ratioIqr[0].toFixed(3)}–${row.ratioIqr[1].toFixed(3)}`,
+  ]),
+);
+console.log(`${fetchTable}\n`);
 
 /** Whether every run reached the goal: all requests succeed, one refresh, the expected requests. */
 function verdict(contender: Contender, n: number, runs: readonly StormRun[]): string {
@@ -115,6 +128,7 @@ console.log(`${bytes}\n`);
 writeSections(DOC, {
   machine: machineTable,
   overhead: overheadTable,
+  'fetch-overhead': fetchTable,
   storm: [`All requests of a run share one keep-alive agent of ${MAX_SOCKETS} sockets.`, ...stormTables].join('\n\n'),
   bytes,
 });

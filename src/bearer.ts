@@ -106,17 +106,34 @@ export function pageHref(): string | undefined {
 }
 
 /**
+ * A URL that every parser reads as relative to the page: a path starting with one `/` (`//` and
+ * `/\` name a host, and the parser drops whitespace), or one whose first segment has no `:`.
+ * Other URLs are parsed.
+ */
+const RELATIVE = /^(?:\/(?![/\\\s])|[\w.~%-]+(?:[/?#]|$))/;
+
+/**
+ * A base for resolving in Node. `.invalid` names no host (RFC 6761), and its scheme differs from
+ * `http:` and `https:`, which would take `http:evil.example` for a relative path.
+ */
+const NOWHERE = 'ws://relative.invalid';
+
+/**
  * Whether a request to `url` (as it will be sent, after any base URL) may carry the token:
- * relative URLs do, absolute ones when their origin is `own` or one of `others`.
+ * relative URLs do, absolute ones when their origin is `own` or one of `others`. A URL is
+ * judged by where the URL parser sends it, not by how it is spelled: ` http://evil.example`
+ * and `http:\\evil.example` go to evil.example; one that does not parse gets nothing.
  */
 export function mayReceive(url: string, own: string | undefined, others: ReadonlySet<string>): boolean {
-  if (!isAbsolute(url)) return true;
+  if (RELATIVE.test(url)) return true;
   // Only `/`, `?`, `#` or the end may follow the origin; anything else (`@`, `.evil.com`,
   // `:8080`) may name another host, and the URL is parsed.
   if (own !== undefined && url.startsWith(own)) {
     const next = url[own.length];
     if (next === undefined || next === '/' || next === '?' || next === '#') return true;
   }
-  const origin = originOf(url, pageHref());
-  return origin !== undefined && (origin === own || others.has(origin));
+  // With no page (Node), a relative URL lands on a host that can never be reached; one that
+  // names a host (`//evil.example`) does not.
+  const origin = originOf(url, pageHref() ?? NOWHERE);
+  return origin === NOWHERE || (origin !== undefined && (origin === own || others.has(origin)));
 }

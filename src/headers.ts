@@ -42,9 +42,9 @@ export function trackDefaultHeaders(
   instance: AxiosInstance,
   generation: () => number,
 ): {
-  started(): void;
-  succeeded(): void;
-  apply(config: InternalAxiosRequestConfig, since: number): void;
+  started: () => void;
+  succeeded: () => void;
+  apply: (config: InternalAxiosRequestConfig, since: number) => void;
 } {
   let before: Map<string, string> | undefined;
   const history: Array<{ epoch: number; changes: Change[] }> = [];

@@ -12,7 +12,7 @@ interface StreamLike {
  * again it would hang or go out empty. Everything else axios sends (strings, buffers, Blobs,
  * FormData, URLSearchParams, plain objects) can be sent twice.
  */
-function isOneShot(data: unknown): boolean {
+export function isOneShot(data: unknown): boolean {
   if (typeof data !== 'object' || data === null) return false;
   const stream = data as StreamLike;
   return typeof stream.pipe === 'function' || typeof stream.getReader === 'function';

@@ -1,5 +1,5 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { SessionExpiredError, isSessionExpiredError, statusError } from './errors.js';
+import { RefreshFailedError, SessionExpiredError, isSessionExpiredError, statusError } from './errors.js';
 import { checkOrigins, createBearer, inMilliseconds, jwtExpiry } from './bearer.js';
 import type { Bearer } from './bearer.js';
 import { observers } from './events.js';
@@ -43,6 +43,8 @@ export interface RefreshSession {
   renew(trigger: RefreshTrigger): Promise<void>;
   /** @internal */
   subscribe(listener: SessionListener): () => void;
+  /** @internal The refresh client of the instance attached last that is still alive, for other transports. */
+  client(): AxiosInstance | undefined;
   /**
    * @internal Credentials were renewed without a refresh here (another tab refreshed):
    * `apply` installs them, and requests sent before are retried without refreshing.
@@ -65,6 +67,8 @@ export interface RefreshTrigger {
 export interface SessionListener {
   started(): void;
   succeeded(epoch: number): void;
+  /** The bare client a refresh started from this instance gets. */
+  client(): AxiosInstance;
 }
 
 /** @internal Why a refresh did not give new credentials. */
@@ -89,6 +93,20 @@ const noop = (): void => {};
  */
 export function isSoftFailure(failure: unknown): boolean {
   return failure instanceof RefreshFailure && failure.ahead && !failure.expired;
+}
+
+/**
+ * What a request that waited on a refresh rejects with: {@link SessionExpiredError} or
+ * {@link RefreshFailedError} for a failed refresh, anything else as it is.
+ */
+export function requestError(failure: unknown, config: InternalAxiosRequestConfig, response?: AxiosResponse): unknown {
+  if (!(failure instanceof RefreshFailure)) return failure;
+  // A request held before it was sent carries the refresh's answer instead of one of its own,
+  // so that retry plugins see an HTTP answer and not what looks like a network error.
+  const answer = response ?? (failure.cause as { response?: AxiosResponse } | null | undefined)?.response;
+  return failure.expired
+    ? new SessionExpiredError(failure.cause, config, answer)
+    : new RefreshFailedError(failure.cause, config, answer);
 }
 
 /** Answers to a refresh that are worth trying again later: timeout and rate limit. */
@@ -169,7 +187,7 @@ export function createSession(options: SessionOptions, endedBy: (cause: unknown)
     typeof FinalizationRegistry === 'function'
       ? new FinalizationRegistry<{ deref(): SessionListener | undefined }>((ref) => listeners.delete(ref))
       : undefined;
-  const notify = (event: keyof SessionListener): void => {
+  const notify = (event: 'started' | 'succeeded'): void => {
     for (const ref of listeners) {
       const listener = ref.deref();
       if (listener) listener[event](epoch);
@@ -341,6 +359,11 @@ export function createSession(options: SessionOptions, endedBy: (cause: unknown)
         listeners.delete(ref);
         forget?.unregister(ref);
       };
+    },
+    client() {
+      let last: SessionListener | undefined;
+      for (const ref of listeners) last = ref.deref() ?? last;
+      return last?.client();
     },
     adopt(apply) {
       notify('started');

@@ -1,21 +1,14 @@
 import { getAdapter, isAxiosError } from 'axios';
 import type { AxiosError } from 'axios';
 import type { AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import {
-  ERR_BODY_NOT_REPLAYABLE,
-  RefreshFailedError,
-  SessionExpiredError,
-  isRefreshFailedError,
-  isSessionExpiredError,
-  statusError,
-} from './errors.js';
+import { ERR_BODY_NOT_REPLAYABLE, isRefreshFailedError, isSessionExpiredError, statusError } from './errors.js';
 import { isAbsolute, mayReceive, originOf, pageHref } from './bearer.js';
 import type { Bearer } from './bearer.js';
 import { isDefaultHeader, trackDefaultHeaders } from './headers.js';
 import { prepare } from './prepare.js';
 import { replayError } from './replay.js';
-import { RefreshFailure, isSoftFailure } from './session.js';
-import type { RefreshSession, RefreshTrigger } from './session.js';
+import { RefreshFailure, isSoftFailure, requestError } from './session.js';
+import type { RefreshSession, RefreshTrigger, SessionListener } from './session.js';
 import { EJECTED, timeoutError, waitFor } from './wait.js';
 import type { Interrupt } from './wait.js';
 
@@ -85,16 +78,6 @@ function isOwnError(error: unknown): boolean {
     isRefreshFailedError(error) ||
     (error as { code?: unknown } | null | undefined)?.code === ERR_BODY_NOT_REPLAYABLE
   );
-}
-
-function requestError(failure: unknown, config: InternalAxiosRequestConfig, response?: AxiosResponse): unknown {
-  if (!(failure instanceof RefreshFailure)) return failure;
-  // A request held before it was sent carries the refresh's answer instead of one of its own,
-  // so that retry plugins see an HTTP answer and not what looks like a network error.
-  const answer = response ?? (failure.cause as { response?: AxiosResponse } | null | undefined)?.response;
-  return failure.expired
-    ? new SessionExpiredError(failure.cause, config, answer)
-    : new RefreshFailedError(failure.cause, config, answer);
 }
 
 /** The URL a request goes to, joined as axios joins it. */
@@ -182,6 +165,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     bare.defaults.validateStatus = ok2xx;
     return bare;
   };
+  // What the session is told of this instance; held weakly there, so it lives with the wiring.
+  const listener: SessionListener = { started: headers.started, succeeded: headers.succeeded, client };
   const trigger = (config: InternalAxiosRequestConfig, error?: AxiosError): RefreshTrigger => ({ error, config, client });
 
   /** A refresh is due for the attachment in force, or one runs for an earlier attachment. */
@@ -455,7 +440,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     },
     attach(attachment) {
       attachments = [attachment, ...attachments];
-      unsubscribes.set(attachment, attachment.session.subscribe(headers));
+      unsubscribes.set(attachment, attachment.session.subscribe(listener));
     },
     detach(attachment) {
       attachments = attachments.filter((a) => a !== attachment);

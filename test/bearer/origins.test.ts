@@ -69,6 +69,38 @@ describe('which URLs may receive the token', () => {
     }
   });
 
+  it('judges a URL by where the URL parser sends it, not by how it is spelled', () => {
+    for (const url of [
+      ' https://evil.example/',
+      '\thttps://evil.example/',
+      'ht\ttps://evil.example/',
+      '\u0001https://evil.example/',
+      'https:\\\\evil.example/',
+      'https:evil.example/',
+      '/\\evil.example/',
+      '\\\\evil.example/',
+      '/\t/evil.example/',
+      '\u0001/\\evil.example/',
+      `${own}\t@evil.example/`,
+    ]) {
+      expect(mayReceive(url, own, none), JSON.stringify(url)).toBe(false);
+    }
+    for (const url of ['', 'item', ' /tasks/', 'tasks/?next=https://evil.example/', '/tasks/\\x', '?q=//evil.example', '#//evil.example']) {
+      expect(mayReceive(url, own, none), JSON.stringify(url)).toBe(true);
+    }
+  });
+
+  it('judges such spellings against the page in a browser', () => {
+    vi.stubGlobal('location', { href: `${own}/app/` });
+    try {
+      expect(mayReceive('/\\evil.example/x', own, none)).toBe(false);
+      expect(mayReceive(' //evil.example/x', own, none)).toBe(false);
+      expect(mayReceive(' /tasks/', own, none)).toBe(true);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('takes the listed origins, and with no origin of its own only relative URLs and those', () => {
     const listed = new Set(['https://uploads.example.com']);
     expect(mayReceive('https://uploads.example.com/f', own, listed)).toBe(true);
@@ -105,6 +137,15 @@ describe('accessToken goes only to the origins that may receive it', () => {
 
     expect(other.authorizations).toHaveLength(1);
     expect(other.authorizations[0] ?? '').not.toMatch(/^Bearer /);
+  });
+
+  it('without a baseURL, sends it to no other origin spelled so that only the URL parser sees the host', async () => {
+    const { api } = app({}, null);
+    for (const url of [` ${other.url}/space`, `${other.url.replace('http', 'ht\ttp')}/tab`]) {
+      await api.get(url);
+    }
+
+    expect(other.authorizations).toEqual([undefined, undefined]);
   });
 
   it('sends it to the origins listed in tokenOrigins, and to no other', async () => {

@@ -1,6 +1,4 @@
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJwtServer } from '../bearer/helpers/jwt-server.js';
@@ -8,7 +6,7 @@ import type { JwtServer, Tokens } from '../bearer/helpers/jwt-server.js';
 import { listen } from '../stacks/helpers/loopback.js';
 import type { Loopback } from '../stacks/helpers/loopback.js';
 import type { BearerTab } from './helpers/bearer-page.js';
-import { launchBrowser } from './helpers/browser.js';
+import { bundlePage, launchBrowser } from './helpers/browser.js';
 
 /** The page's window, once its script has run. */
 type TabWindow = Window & { bearerTab?: BearerTab };
@@ -17,19 +15,6 @@ const PAGE =
   '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">' +
   '<script src="/page.js"></script></head><body></body></html>';
 
-/** The page script, bundled for the browser. */
-async function bundle(): Promise<string> {
-  const { outputFiles } = await build({
-    entryPoints: [fileURLToPath(new URL('./helpers/bearer-page.ts', import.meta.url))],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    logLevel: 'silent',
-  });
-  return outputFiles[0]!.text;
-}
 
 /**
  * Serves the page at `/` and its script at `/page.js`, and passes every other request on to
@@ -86,7 +71,7 @@ class Tab {
 let browser: Browser | undefined;
 let script = '';
 beforeAll(async () => {
-  script = await bundle();
+  script = await bundlePage(new URL('./helpers/bearer-page.ts', import.meta.url));
   browser = await launchBrowser();
 });
 afterAll(async () => {

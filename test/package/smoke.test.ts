@@ -18,7 +18,7 @@ async function sh(command: string, args: string[], cwd: string): Promise<string>
 }
 
 // What the build writes, and what it is built from.
-const OUTPUTS = ['index', 'tabs'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `dist/${entry}${ext}`));
+const OUTPUTS = ['index', 'tabs', 'fetch'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `dist/${entry}${ext}`));
 const INPUTS = ['package.json', 'tsup.config.ts', 'tsconfig.json', 'tsconfig.build.json'];
 
 async function mtimes(files: string[]): Promise<number[]> {
@@ -64,6 +64,8 @@ const usage = `
 import axios from 'axios';
 import { createRefreshInterceptor, isSessionExpiredError } from 'axios-refresh-interceptor';
 import { createTabSession } from 'axios-refresh-interceptor/tabs';
+import { createRefreshFetch } from 'axios-refresh-interceptor/fetch';
+import type { RefreshFetchOptions } from 'axios-refresh-interceptor/fetch';
 import type { RefreshContext } from 'axios-refresh-interceptor';
 
 const api = axios.create({ baseURL: '/api/v1/' });
@@ -74,6 +76,9 @@ void api.get('/public', { skipAuthRefresh: true });
 const expired: boolean = isSessionExpiredError(new Error('x'));
 handle.eject();
 createRefreshInterceptor(axios.create(), { session: createTabSession({ refresh: () => undefined }) });
+const options: RefreshFetchOptions = { session: handle.session, shouldRefresh: (response) => response.status === 401 };
+const authFetch: typeof fetch = createRefreshFetch(fetch, options);
+void authFetch('/api/v1/tasks/', { method: 'POST', body: JSON.stringify({ title: 'x' }) });
 export { expired };
 `;
 
@@ -83,9 +88,10 @@ describe('the packed package', () => {
       join(project, 'esm.mjs'),
       "import { createRefreshInterceptor, isSessionExpiredError } from 'axios-refresh-interceptor';\n" +
         "import { createTabSession } from 'axios-refresh-interceptor/tabs';\n" +
-        'console.log(typeof createRefreshInterceptor, typeof isSessionExpiredError, typeof createTabSession);\n',
+        "import { createRefreshFetch } from 'axios-refresh-interceptor/fetch';\n" +
+        'console.log(typeof createRefreshInterceptor, typeof isSessionExpiredError, typeof createTabSession, typeof createRefreshFetch);\n',
     );
-    expect(await sh('node', ['esm.mjs'], project)).toBe('function function function\n');
+    expect(await sh('node', ['esm.mjs'], project)).toBe('function function function function\n');
   });
 
   it('loads with CommonJS require', async () => {
@@ -93,9 +99,36 @@ describe('the packed package', () => {
       join(project, 'cjs.cjs'),
       "const { createRefreshInterceptor, SessionExpiredError } = require('axios-refresh-interceptor');\n" +
         "const { createTabSession } = require('axios-refresh-interceptor/tabs');\n" +
-        'console.log(typeof createRefreshInterceptor, typeof SessionExpiredError, typeof createTabSession);\n',
+        "const { createRefreshFetch } = require('axios-refresh-interceptor/fetch');\n" +
+        'console.log(typeof createRefreshInterceptor, typeof SessionExpiredError, typeof createTabSession, typeof createRefreshFetch);\n',
     );
-    expect(await sh('node', ['cjs.cjs'], project)).toBe('function function function\n');
+    expect(await sh('node', ['cjs.cjs'], project)).toBe('function function function function\n');
+  });
+
+  // Each entry point works on sessions made by another: with a copy of the session code in each
+  // CommonJS file, a failed refresh of a tab session reached axios as an internal error.
+  it.each([
+    ['CommonJS', 'cjs', "const axios = require('axios');\nconst { createRefreshInterceptor, createRefreshSession } = require('axios-refresh-interceptor');\nconst { createTabSession } = require('axios-refresh-interceptor/tabs');\nconst { createRefreshFetch } = require('axios-refresh-interceptor/fetch');\n"],
+    ['ESM', 'mjs', "import axios from 'axios';\nimport { createRefreshInterceptor, createRefreshSession } from 'axios-refresh-interceptor';\nimport { createTabSession } from 'axios-refresh-interceptor/tabs';\nimport { createRefreshFetch } from 'axios-refresh-interceptor/fetch';\n"],
+  ])('ends the session with SessionExpiredError across entry points, loaded as %s', async (_, ext, imports) => {
+    const script = `${imports}
+const rejected = () => Promise.reject(Object.assign(new Error('refresh token invalid'), { response: { status: 401 } }));
+const unauthorized = async (config) => {
+  throw new axios.AxiosError('401', 'ERR_BAD_REQUEST', config, null, { status: 401, statusText: '', config, headers: {}, data: '' });
+};
+const shown = (error) => \`\${error.name} \${error.code}\`;
+const api = axios.create({ adapter: unauthorized });
+createRefreshInterceptor(api, { session: createTabSession({ refresh: rejected }) });
+const session = createRefreshSession({ refresh: rejected });
+const authFetch = createRefreshFetch(async () => new Response(null, { status: 401 }), { session });
+Promise.allSettled([api.get('/x'), authFetch('http://127.0.0.1/x')]).then((outcomes) => {
+  console.log(outcomes.map((outcome) => shown(outcome.reason)).join(', '));
+});
+`;
+    await writeFile(join(project, `across.${ext}`), script);
+    expect(await sh('node', [`across.${ext}`], project)).toBe(
+      'SessionExpiredError ERR_SESSION_EXPIRED, SessionExpiredError ERR_SESSION_EXPIRED\n',
+    );
   });
 
   async function typecheck(file: string, source: string, moduleResolution: string, module: string): Promise<string> {

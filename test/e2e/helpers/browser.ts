@@ -1,6 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
@@ -21,6 +23,20 @@ const args = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** A page script (a TypeScript module), bundled for the browser as one script. */
+export async function bundlePage(entry: URL): Promise<string> {
+  const { outputFiles } = await build({
+    entryPoints: [fileURLToPath(entry)],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    logLevel: 'silent',
+  });
+  return outputFiles[0]!.text;
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath, args });

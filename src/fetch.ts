@@ -1,0 +1,223 @@
+/**
+ * `fetch` over the same session as axios, from the `axios-refresh-interceptor/fetch` entry point:
+ * apps that do not use it do not bundle it.
+ *
+ * @module axios-refresh-interceptor/fetch
+ */
+import axios, { AxiosError, AxiosHeaders } from 'axios';
+import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { mayReceive, originOf, pageHref } from './bearer.js';
+import type { Bearer } from './bearer.js';
+import { ERR_BODY_NOT_REPLAYABLE, statusError } from './errors.js';
+import { checkObject, checkOptional, expected } from './options.js';
+import { isOneShot } from './replay.js';
+import { isRefreshSession, isSoftFailure, requestError } from './session.js';
+import type { RefreshSession, RefreshTrigger } from './session.js';
+
+/** A function with the signature of `fetch`: `fetch` itself, or one that adds to what it sends. */
+export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+/** Options of {@link createRefreshFetch}. */
+export interface RefreshFetchOptions {
+  /**
+   * The session to refresh through, from
+   * {@link axios-refresh-interceptor!createRefreshSession}, an interceptor's `session`, or
+   * `createTabSession`: one refresh for axios and `fetch` together.
+   */
+  session: RefreshSession;
+  /**
+   * Whether a response means the credentials have expired. Such a response is not returned: the
+   * request waits for the refresh and is sent once more.
+   * @default (response) => response.status === 401
+   */
+  shouldRefresh?: ((response: Response) => boolean) | undefined;
+}
+
+const noop = (): void => {};
+
+/** One call of the wrapped `fetch`, as far as the session needs to know it. */
+interface Call {
+  readonly url: string;
+  /** Stands for the request where the session and its errors expect an axios config. */
+  readonly config: InternalAxiosRequestConfig;
+  readonly signal: AbortSignal | null | undefined;
+  /** Gives what to send for each attempt: a `Request` is sent as a copy, kept before it is read. */
+  input(): RequestInfo | URL;
+  readonly init: RequestInit | undefined;
+  /** The body can be read only once: it is sent, but never sent again. */
+  readonly oneShot: boolean;
+}
+
+function isRequest(input: unknown): input is Request {
+  const candidate = input as Partial<Request> | null;
+  return typeof candidate === 'object' && typeof candidate?.url === 'string' && typeof candidate.clone === 'function';
+}
+
+function describe(input: RequestInfo | URL, init: RequestInit | undefined): Call {
+  const request = isRequest(input) ? input : undefined;
+  const url = isRequest(input) ? input.url : input.toString();
+  const method = (init?.method ?? request?.method ?? 'GET').toLowerCase();
+  const body = init?.body;
+  let kept = request;
+  const copies = kept !== undefined && kept.body != null && !kept.bodyUsed && body == null;
+  let config: InternalAxiosRequestConfig | undefined;
+  return {
+    url,
+    // Built only when a refresh or an error needs it: the success path stays as cheap as fetch.
+    get config() {
+      config ??= { url, method, headers: new AxiosHeaders() } as InternalAxiosRequestConfig;
+      return config;
+    },
+    signal: init?.signal ?? request?.signal,
+    init,
+    oneShot: body != null && (isOneShot(body) || typeof (body as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'),
+    input() {
+      if (!copies || !kept) return input;
+      const sent = kept;
+      kept = kept.clone();
+      return sent;
+    },
+  };
+}
+
+/** The 401 as an axios response, for `refresh`'s `error` and the errors the call may reject with. */
+function answerOf(response: Response, config: InternalAxiosRequestConfig): AxiosResponse {
+  const headers = new AxiosHeaders();
+  response.headers.forEach((value, name) => headers.set(name, value));
+  return { data: undefined, status: response.status, statusText: response.statusText, headers, config, request: undefined };
+}
+
+/** Rejects as `fetch` does when the call is aborted while it waits: with the signal's reason. */
+function waitFor<T>(work: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      reject(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+    };
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+}
+
+/** A plain client for a refresh started by `fetch` in an app with no axios instance on the session. */
+function plainClient(): AxiosInstance {
+  return axios.create({ validateStatus: (status) => status >= 200 && status < 300 });
+}
+
+/**
+ * Wraps `fetchLike` so that its calls share the refreshes of `session` with every axios instance
+ * on it: a response that `shouldRefresh` matches (a 401) waits for the one refresh and is sent
+ * once more, a call made while a refresh runs (or ahead of expiry) waits for it before it goes
+ * out, and a failed refresh rejects with the same {@link axios-refresh-interceptor!SessionExpiredError}
+ * or {@link axios-refresh-interceptor!RefreshFailedError} as on the axios side. Every other
+ * response resolves as it is, as `fetch` would.
+ *
+ * Each attempt calls `fetchLike`, so a token it adds is read as the attempt goes out; with the
+ * session's `accessToken`, `Authorization: Bearer` is added to calls to the page's origin (and to
+ * `tokenOrigins`) unless the call sets its own. A body given as a string, `URLSearchParams`,
+ * `FormData`, `Blob`, `ArrayBuffer` or typed array, or in a `Request` not yet read, is sent again;
+ * one given as a stream cannot be, and the call rejects with code `ERR_BODY_NOT_REPLAYABLE`.
+ * `refresh` gets as `client` the bare client of the axios instance attached to the session last,
+ * or a plain `axios.create()` when there is none.
+ *
+ * @param fetchLike `fetch`, or a function with its signature.
+ * @param options The session to share, and what counts as expired credentials.
+ * @returns A function with the signature of `fetch`.
+ * @throws TypeError when `fetchLike` or an option is not what is expected, naming it.
+ *
+ * @example
+ * ```ts
+ * import { createRefreshFetch } from 'axios-refresh-interceptor/fetch';
+ *
+ * const session = createRefreshSession({ refresh, onSessionExpired });
+ * createRefreshInterceptor(api, { session });
+ * const authFetch = createRefreshFetch(fetch, { session });
+ * const res = await authFetch('/api/v1/tasks/', { method: 'POST', body: JSON.stringify(task) });
+ * ```
+ */
+export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOptions): typeof fetch {
+  if (typeof fetchLike !== 'function') throw expected('fetchLike', 'a function such as `fetch`', fetchLike);
+  checkObject(options);
+  const { session } = options;
+  if (!isRefreshSession(session)) throw expected('session', 'a session from createRefreshSession()', session);
+  checkOptional('shouldRefresh', options.shouldRefresh);
+  const shouldRefresh = options.shouldRefresh ?? ((response: Response) => response.status === 401);
+  const client = (): AxiosInstance => session.client() ?? plainClient();
+  const trigger = (call: Call, error?: AxiosError): RefreshTrigger => ({ config: call.config, error, client });
+
+  /**
+   * The init to send with, carrying the session's current token. A call's own `Authorization`
+   * is kept, unless it is the session's token, current or sent before: a hook or middleware
+   * that set it runs once per call, and the retry would send it stale.
+   */
+  const authorized = (call: Call, bearer: Bearer, sent: RequestInfo | URL): RequestInit | undefined => {
+    const headers = new Headers(call.init?.headers ?? (isRequest(sent) ? sent.headers : undefined));
+    const present = headers.get('Authorization');
+    const token = bearer.token();
+    const allowed = token !== undefined && mayReceive(call.url, originOf(pageHref()), bearer.origins);
+    if (present !== null && !bearer.attached(present) && !(allowed && present === bearer.header(token))) return call.init;
+    if (allowed) {
+      headers.set('Authorization', bearer.header(token));
+    } else if (present === null) {
+      return call.init;
+    } else {
+      // A token the session sent before, now bound for an origin that may not receive it.
+      headers.delete('Authorization');
+    }
+    return { ...call.init, headers };
+  };
+
+  const send = (call: Call): Promise<Response> => {
+    const input = call.input();
+    const { bearer } = session;
+    return fetchLike(input, bearer ? authorized(call, bearer, input) : call.init);
+  };
+
+  /** Waits for the refresh in flight, or one due ahead of expiry, before the call goes out. */
+  const renewed = async (call: Call): Promise<void> => {
+    try {
+      await waitFor(session.renew(trigger(call)), call.signal);
+    } catch (failure) {
+      if (!isSoftFailure(failure)) throw requestError(failure, call.config);
+    }
+  };
+
+  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const call = describe(input, init);
+    if (session.due()) await renewed(call);
+    const sentEpoch = session.epoch;
+    const response = await send(call);
+    if (!shouldRefresh(response)) return response;
+    // Its body is not wanted; reading it to the end would only hold the connection.
+    response.body?.cancel().catch(noop);
+    const answer = answerOf(response, call.config);
+    const error = statusError(answer);
+    const refreshed = session.recover(sentEpoch, trigger(call, error));
+    if (call.oneShot) {
+      refreshed.catch(noop);
+      const failure = new AxiosError(
+        'Cannot send the request again after the refresh: its body is a stream, which can be read only once',
+        ERR_BODY_NOT_REPLAYABLE,
+        call.config,
+        undefined,
+        answer,
+      );
+      (failure as { cause?: unknown }).cause = error;
+      throw failure;
+    }
+    try {
+      await waitFor(refreshed, call.signal);
+    } catch (failure) {
+      throw requestError(failure, call.config, answer);
+    }
+    if (session.due()) await renewed(call);
+    return send(call);
+  };
+}
