@@ -35,6 +35,13 @@ export interface RefreshFetchOptions {
 
 const noop = (): void => {};
 
+/**
+ * What each function made here wraps, and on which session. Wrapping one again on its own
+ * session (setup code run again by hot reload, `window.fetch` replaced twice) wraps what it
+ * wrapped instead: one layer, so that a call is still sent at most twice and refreshed once.
+ */
+const made = new WeakMap<FetchLike, { session: RefreshSession; fetchLike: FetchLike }>();
+
 /** One call of the wrapped `fetch`, as far as the session needs to know it. */
 interface Call {
   readonly url: string;
@@ -125,7 +132,8 @@ function plainClient(): AxiosInstance {
  * `FormData`, `Blob`, `ArrayBuffer` or typed array, or in a `Request` not yet read, is sent again;
  * one given as a stream cannot be, and the call rejects with code `ERR_BODY_NOT_REPLAYABLE`.
  * `refresh` gets as `client` the bare client of the axios instance attached to the session last,
- * or a plain `axios.create()` when there is none.
+ * or a plain `axios.create()` when there is none. Given a function it made for the same session,
+ * it wraps what that one wraps, with the new options: one layer, however often setup code runs.
  *
  * @param fetchLike `fetch`, or a function with its signature.
  * @param options The session to share, and what counts as expired credentials.
@@ -148,6 +156,8 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
   const { session } = options;
   if (!isRefreshSession(session)) throw expected('session', 'a session from createRefreshSession()', session);
   checkOptional('shouldRefresh', options.shouldRefresh);
+  const inner = made.get(fetchLike);
+  if (inner?.session === session) return createRefreshFetch(inner.fetchLike, options);
   const shouldRefresh = options.shouldRefresh ?? ((response: Response) => response.status === 401);
   const client = (): AxiosInstance => session.client() ?? plainClient();
   const trigger = (call: Call, error?: AxiosError): RefreshTrigger => ({ config: call.config, error, client });
@@ -189,7 +199,7 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
     }
   };
 
-  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  const authFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const call = describe(input, init);
     if (session.due()) await renewed(call);
     const sentEpoch = session.epoch;
@@ -220,4 +230,6 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
     if (session.due()) await renewed(call);
     return send(call);
   };
+  made.set(authFetch, { session, fetchLike });
+  return authFetch;
 }

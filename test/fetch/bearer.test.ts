@@ -3,6 +3,7 @@ import { createRefreshFetch } from '../../src/fetch.js';
 import type { FetchLike, RefreshFetchOptions } from '../../src/fetch.js';
 import { createRefreshSession } from '../../src/index.js';
 import type { RefreshSession, SessionOptions } from '../../src/index.js';
+import { rejection } from '../helpers/rejection.js';
 import { startAuthServer } from '../helpers/auth-server.js';
 import type { AuthServer, SeenRequest } from '../helpers/auth-server.js';
 import { listen, replyJson } from '../stacks/helpers/loopback.js';
@@ -62,16 +63,6 @@ function app(
 
 const at = (path: string): string => `${server.url}${path}`;
 const seenAt = (path: string): SeenRequest[] => server.seen.filter((r) => r.path === path);
-
-/** Fails the test when `promise` resolves; gives what it rejected with. */
-function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (error: unknown) => error,
-  );
-}
 
 /**
  * A `fetch` that answers 200 itself and records the Authorization each attempt would carry,
@@ -264,7 +255,7 @@ describe('createRefreshFetch with accessToken: which URLs get the token', () => 
     const { authFetch } = app();
     const url = new URL(server.url);
 
-    const error = await failure(authFetch(`http://user@${url.host}/api/tasks`));
+    const error = await rejection(authFetch(`http://user@${url.host}/api/tasks`));
 
     expect(error).toBeInstanceOf(TypeError);
     expect(server.seen).toEqual([]);

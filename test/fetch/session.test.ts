@@ -184,6 +184,46 @@ describe('createRefreshFetch: one session for axios and fetch', () => {
   });
 });
 
+describe('createRefreshFetch: wrapped again, as setup code that runs twice does', () => {
+  it('wraps its own result on the same session as one layer: a 401 that persists costs one refresh and two attempts', async () => {
+    const { authFetch, session } = mixedApp();
+    // Hot reload running `window.fetch = createRefreshFetch(window.fetch, { session })` again.
+    const again = createRefreshFetch(createRefreshFetch(authFetch, { session }), { session });
+
+    const response = await again(at('/public/status/401'));
+
+    expect(response.status).toBe(401);
+    expect(server.count('/public/status/401')).toBe(2);
+    expect(server.refreshCalls()).toBe(1);
+  });
+
+  it('takes the options of the newest wrapping, as attaching again does on the axios side', async () => {
+    const { authFetch, session } = mixedApp();
+    const again = createRefreshFetch(authFetch, { session, shouldRefresh: (r) => r.status === 419 });
+
+    expect((await again(at('/public/status/401'))).status).toBe(401);
+    expect(server.refreshCalls()).toBe(0);
+    expect((await again(at('/public/status/419'))).status).toBe(419);
+    expect(server.count('/public/status/419')).toBe(2);
+    expect(server.refreshCalls()).toBe(1);
+  });
+
+  it('keeps a function made for another session as the fetch it wraps', async () => {
+    const { authFetch } = mixedApp();
+    const other = createRefreshSession({ refresh: () => {} });
+    let refreshedOther = 0;
+    other.observe((event) => {
+      if (event.type === 'refresh-started') refreshedOther += 1;
+    });
+    const layered = createRefreshFetch(authFetch, { session: other });
+    server.expireAccess();
+
+    expect((await layered(at('/api/layered'))).status).toBe(200);
+    expect(server.refreshCalls()).toBe(1);
+    expect(refreshedOther).toBe(0);
+  });
+});
+
 describe('createRefreshFetch: aborting a call while it waits', () => {
   it('rejects at once with an AbortError when a call held behind a refresh is aborted, and never sends it', async () => {
     const { api, authFetch } = mixedApp();

@@ -12,6 +12,7 @@ import {
   isSessionExpiredError,
 } from '../../src/index.js';
 import type { RefreshContext, RefreshSession } from '../../src/index.js';
+import { rejection } from '../helpers/rejection.js';
 import { startAuthServer } from '../helpers/auth-server.js';
 import type { AuthServer, SeenRequest } from '../helpers/auth-server.js';
 import { bearerRefresh } from '../helpers/clients.js';
@@ -250,13 +251,10 @@ describe('ky with fetch: authFetch', () => {
     const http = ky.create({ prefixUrl: server.url, fetch: authFetch });
     server.expireAccess();
 
-    const error = await http.get('public/status/404').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await rejection(http.get('public/status/404'));
 
     expect(error).toBeInstanceOf(HTTPError);
-    expect((error as HTTPError).response.status).toBe(404);
+    expect(error).toMatchObject({ response: { status: 404 } });
     expect(server.refreshCalls()).toBe(0);
     expect(server.count('/public/status/404')).toBe(1);
   });
@@ -271,13 +269,10 @@ describe('ky with fetch: authFetch', () => {
     const http = ky.create({ prefixUrl: server.url, fetch: authFetch });
     server.expireAccess();
 
-    const error = await http.get('api/tasks').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await rejection(http.get('api/tasks'));
 
     expect(error).toBeInstanceOf(HTTPError);
-    expect((error as HTTPError).response.status).toBe(401);
+    expect(error).toMatchObject({ response: { status: 401 } });
     expect(server.refreshCalls()).toBe(1);
     expect(tokens('/api/tasks')).toEqual([
       ['access-0', 401],
@@ -294,10 +289,7 @@ describe('ky with fetch: authFetch', () => {
     server.expireAccess();
     server.refreshMode = 'reject';
 
-    const error = await http.get('api/tasks').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await rejection(http.get('api/tasks'));
 
     expect(isSessionExpiredError(error)).toBe(true);
     expect(server.refreshCalls()).toBe(3);
@@ -321,10 +313,7 @@ describe('ky with fetch: authFetch', () => {
     server.expireAccess();
     server.refreshMode = 'reject';
 
-    const error = await http.get('api/tasks').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await rejection(http.get('api/tasks'));
 
     expect(isSessionExpiredError(error)).toBe(true);
     expect(server.refreshCalls()).toBe(1);
@@ -338,10 +327,7 @@ describe('ky with fetch: authFetch', () => {
     server.expireAccess();
     server.refreshMode = 'reject';
 
-    const error = await http.post('api/tasks', { json: { title: 'Buy milk', done: false } }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await rejection(http.post('api/tasks', { json: { title: 'Buy milk', done: false } }));
 
     expect(isSessionExpiredError(error)).toBe(true);
     expect(server.refreshCalls()).toBe(1);
@@ -459,14 +445,11 @@ describe('middleware and hooks on the retry after a refresh', () => {
     });
     server.expireAccess();
 
-    const error = await http.get('api/tasks').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await rejection(http.get('api/tasks'));
 
     expect(before).toBe(1);
     expect(statuses).toEqual([401]);
-    expect((error as HTTPError).response.status).toBe(401);
+    expect(error).toMatchObject({ response: { status: 401 } });
     expect(server.refreshCalls()).toBe(1);
     expect(tokens('/api/tasks')).toEqual([
       ['access-0', 401],
