@@ -12,7 +12,7 @@ const ITEM = 'https://api.example.com/item';
 export function measureFetchOverhead(): Promise<OverheadCase[]> {
   const plain = createRefreshFetch(memoryFetch, { session: createRefreshSession({ refresh: () => undefined }) });
   const bearer = createRefreshFetch(memoryFetch, {
-    session: createRefreshSession({ refresh: () => undefined, accessToken: () => 'token', tokenOrigins: ['https://api.example.com'] }),
+    session: createRefreshSession({ refresh: () => undefined, accessToken: () => 'token', credentialOrigins: ['https://api.example.com'] }),
   });
   return compare([
     ['in-memory fetch', () => memoryFetch(ITEM)],

@@ -20,7 +20,7 @@ export interface Bearer {
 // A request seldom outlives more than a few refreshes; older values are forgotten.
 const REMEMBERED = 8;
 
-export function createBearer(read: () => string | undefined, origins: readonly string[] = []): Bearer {
+export function createBearer(read: () => string | undefined, origins: ReadonlySet<string> = new Set()): Bearer {
   const recent: string[] = [];
   return {
     token() {
@@ -41,19 +41,34 @@ export function createBearer(read: () => string | undefined, origins: readonly s
     attached(value) {
       return typeof value === 'string' && recent.includes(value);
     },
-    origins: new Set(origins.map((entry) => originOf(entry) as string)),
+    origins,
   };
 }
 
-/** Throws unless `value` is a list of origins, naming the first entry that is not one. */
-export function checkOrigins(value: unknown): asserts value is readonly string[] | undefined {
+/** Throws unless `value` is a list of origins, naming the option and the first entry that is not one. */
+export function checkOrigins(value: unknown, name = 'tokenOrigins'): asserts value is readonly string[] | undefined {
   if (value === undefined) return;
-  if (!Array.isArray(value)) throw expected('tokenOrigins', 'an array of origins', value);
+  if (!Array.isArray(value)) throw expected(name, 'an array of origins', value);
   (value as unknown[]).forEach((entry, i) => {
     if (typeof entry !== 'string' || originOf(entry) === undefined) {
-      throw expected(`tokenOrigins[${i}]`, 'an origin such as `https://uploads.example.com`', entry);
+      throw expected(`${name}[${i}]`, 'an origin such as `https://uploads.example.com`', entry);
     }
   });
+}
+
+/**
+ * The origins a session lists as sharing its credentials: `credentialOrigins` and its older
+ * name `tokenOrigins` together, each checked, as origins (`https://a.example/x` is
+ * `https://a.example`).
+ */
+export function sessionOrigins(options: {
+  credentialOrigins?: readonly string[] | undefined;
+  tokenOrigins?: readonly string[] | undefined;
+}): ReadonlySet<string> {
+  const { credentialOrigins, tokenOrigins } = options;
+  checkOrigins(credentialOrigins, 'credentialOrigins');
+  checkOrigins(tokenOrigins);
+  return new Set([...(credentialOrigins ?? []), ...(tokenOrigins ?? [])].map((entry) => originOf(entry) as string));
 }
 
 /**
@@ -136,4 +151,23 @@ export function mayReceive(url: string, own: string | undefined, others: Readonl
   // names a host (`//evil.example`) does not.
   const origin = originOf(url, pageHref() ?? NOWHERE);
   return origin === NOWHERE || (origin !== undefined && (origin === own || others.has(origin)));
+}
+
+/**
+ * Whether a request to `url` went where the session's credentials go, so that its 401 can mean
+ * they expired: a 401 from anywhere else is that origin's own business, and refreshing on it
+ * would let any third party end the user's session.
+ *
+ * A bearer session's credentials are its token, so the origins are those that may receive it
+ * ({@link mayReceive}). A cookie session's go wherever the browser sends its cookies, which
+ * the library cannot see: relative URLs, `own` (the origin of `baseURL`), the page's origin and
+ * `others`. With none of these known (Node, no `baseURL`, nothing listed), every origin counts,
+ * since the library cannot tell the session's own from another's.
+ */
+export function isOwnOrigin(url: string, own: string | undefined, others: ReadonlySet<string>, bearer: boolean): boolean {
+  if (bearer) return mayReceive(url, own, others);
+  if (RELATIVE.test(url)) return true;
+  const page = originOf(pageHref());
+  if (own === undefined && page === undefined && others.size === 0) return true;
+  return mayReceive(url, own, others) || (page !== undefined && page !== own && mayReceive(url, page, others));
 }

@@ -79,32 +79,44 @@ export class SessionExpiredError<T = unknown, D = unknown> extends CredentialSaf
 
 /**
  * The refresh failed for a reason that does not end the session: a network error, a timeout
- * (`refreshTimeout`), a 5xx response, or an error thrown by `refresh` itself. Requests waiting
- * on that refresh reject with this error; the next 401 tries a new refresh.
+ * (`refreshTimeout`), a 408, 429 or 5xx response, or an error thrown by `refresh` itself.
+ * Requests waiting on that refresh reject with this error, and so does a 401 during the
+ * cooldown that follows (see `retryAt`); the first 401 after it tries a new refresh.
  *
  * `cause` holds the refresh failure; `response` and `config` are the original request's.
  * Recognise it with {@link isRefreshFailedError}. Its `code` is {@link ERR_REFRESH_FAILED}.
  */
 export class RefreshFailedError<T = unknown, D = unknown> extends CredentialSafeError<T, D> {
   /**
+   * When a new refresh may reach the server, in milliseconds since the epoch: after a transient
+   * failure the session waits out `Retry-After` or a backoff, and a 401 meanwhile rejects at once
+   * with this error. `undefined` when the refresh timed out and its call is still out.
+   */
+  readonly retryAt: number | undefined;
+
+  /**
    * The library makes these; an app seldom needs to, except to stand in for one in its tests.
    * @param cause The refresh failure: an axios error, a timeout, or whatever `refresh` threw.
    * @param config The request that was waiting on the refresh.
    * @param response That request's 401, if it was sent.
+   * @param retryAt When a new refresh may reach the server, in milliseconds since the epoch.
    */
   constructor(
     cause: unknown,
     config?: InternalAxiosRequestConfig<D>,
     response?: AxiosResponse<T, D>,
+    retryAt?: number,
   ) {
+    const next = retryAt === undefined ? '' : `; no new refresh before ${new Date(retryAt).toISOString()}`;
     super(
       'RefreshFailedError',
-      `Could not refresh credentials: ${cause instanceof Error ? cause.message : String(cause)}`,
+      `Could not refresh credentials: ${cause instanceof Error ? cause.message : String(cause)}${next}`,
       ERR_REFRESH_FAILED,
       cause,
       config,
       response,
     );
+    this.retryAt = retryAt;
   }
 }
 

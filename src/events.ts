@@ -44,6 +44,12 @@ export interface RefreshFailedEvent {
   ended: boolean;
   /** Why: the refresh's error or answer, or the timeout. */
   error: unknown;
+  /**
+   * For a transient failure: when a new refresh may reach the server, in ms since the epoch
+   * (`Retry-After`, or the backoff). `undefined` when the session ended, or when the refresh
+   * timed out and its call is still out (its own outcome is reported when it settles).
+   */
+  retryAt: number | undefined;
 }
 
 /** The session is over: the user must log in again. */
@@ -57,6 +63,12 @@ export interface SessionEndedEvent {
   by: 'server' | 'app' | 'other-tab';
   /** What `onSessionExpired` is given. */
   error: SessionExpiredError;
+}
+
+/** An ended session is live again: a log-in (`session.begin()`, a `skipAuthRefresh` request that succeeded, a new bearer token, or another tab). */
+export interface SessionBeganEvent {
+  /** Tells the events apart. */
+  type: 'session-began';
 }
 
 /** Another tab refreshed, and this tab took its credentials instead of refreshing itself. */
@@ -81,6 +93,7 @@ export type SessionEvent =
   | RefreshSucceededEvent
   | RefreshFailedEvent
   | SessionEndedEvent
+  | SessionBeganEvent
   | TokensAdoptedEvent;
 
 /** A listener given to {@link RefreshSession.observe}. What it returns, throws or rejects with is ignored. */

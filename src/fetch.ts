@@ -6,7 +6,7 @@
  */
 import axios, { AxiosError, AxiosHeaders } from 'axios';
 import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { mayReceive, originOf, pageHref } from './bearer.js';
+import { isOwnOrigin, mayReceive, originOf, pageHref } from './bearer.js';
 import type { Bearer } from './bearer.js';
 import { ERR_BODY_NOT_REPLAYABLE, statusError } from './errors.js';
 import { checkObject, checkOptional, expected } from './options.js';
@@ -128,7 +128,10 @@ function plainClient(): AxiosInstance {
  *
  * Each attempt calls `fetchLike`, so a token it adds is read as the attempt goes out; with the
  * session's `accessToken`, `Authorization: Bearer` is added to calls to the page's origin (and to
- * `tokenOrigins`) unless the call sets its own. A body given as a string, `URLSearchParams`,
+ * `credentialOrigins`) unless the call sets its own. Only a call to where the session's
+ * credentials go (for a bearer session those same origins; for a cookie session relative URLs,
+ * the page's origin and `credentialOrigins`, or in Node with none listed every origin) is
+ * refreshed: another origin's 401 resolves as it is. A body given as a string, `URLSearchParams`,
  * `FormData`, `Blob`, `ArrayBuffer` or typed array, or in a `Request` not yet read, is sent again;
  * one given as a stream cannot be, and the call rejects with code `ERR_BODY_NOT_REPLAYABLE`.
  * `refresh` gets as `client` the bare client of the axios instance attached to the session last,
@@ -200,11 +203,16 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
   };
 
   const authFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    // A call that `refresh` makes through this function is the refresh's own: sent as it is.
+    if (session.refreshing && session.owns()) return fetchLike(input, init);
     const call = describe(input, init);
     if (session.due()) await renewed(call);
     const sentEpoch = session.epoch;
     const response = await send(call);
-    if (!shouldRefresh(response)) return response;
+    // Another origin's 401 says nothing about the session's credentials: the caller's, untouched.
+    if (!shouldRefresh(response) || !isOwnOrigin(call.url, originOf(pageHref()), session.origins, session.bearer !== undefined)) {
+      return response;
+    }
     // Its body is not wanted; reading it to the end would only hold the connection.
     response.body?.cancel().catch(noop);
     const answer = answerOf(response, call.config);

@@ -8,12 +8,13 @@
 export { createRefreshInterceptor } from './interceptor.js';
 export type { RefreshInterceptor } from './interceptor.js';
 export { createRefreshSession } from './session.js';
-export type { RefreshSession } from './session.js';
+export type { RefreshSession, SessionState } from './session.js';
 export type {
   RefreshFailedEvent,
   RefreshStartedEvent,
   RefreshSucceededEvent,
   RequestSummary,
+  SessionBeganEvent,
   SessionEndedEvent,
   SessionEvent,
   SessionObserver,

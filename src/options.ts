@@ -102,7 +102,7 @@ export interface SessionOptions {
    * when there is none. Read as each request goes out, after any wait for a refresh, and sent as
    * `Authorization: Bearer <token>`, so a held or retried request carries the token of the latest
    * refresh. Sent only to the instance's own origin (relative URLs, and absolute ones on the
-   * origin of `baseURL` or, in a browser with no `baseURL`, of the page) and to `tokenOrigins`.
+   * origin of `baseURL` or, in a browser with no `baseURL`, of the page) and to `credentialOrigins`.
    * A request that sets its own `Authorization` keeps it. Without `expiresAt`, a JWT's `exp`
    * claim tells when to refresh ahead of expiry.
    * @default undefined
@@ -120,8 +120,24 @@ export interface SessionOptions {
    */
   accessToken?: (() => string | undefined) | undefined;
   /**
-   * With `accessToken`: origins besides the instance's own that may receive the token, such as
-   * `['https://uploads.example.com']`.
+   * Origins besides the instance's own that share the session's credentials: they receive the
+   * access token (with `accessToken`), and their 401s refresh the session. A 401 from any other
+   * origin reaches its caller as it is, with no refresh and no end of the session. The instance's
+   * own are relative URLs and the origin of `baseURL` (or, without one, of the page); a cookie
+   * session also counts the page's. In Node with no `baseURL` there is no page: list the API's
+   * origin here, or a cookie session counts every origin, since it cannot tell, and a bearer
+   * session none but relative URLs.
+   * @default []
+   *
+   * @example
+   * ```ts
+   * createRefreshInterceptor(api, { refresh, credentialOrigins: ['https://uploads.example.com'] });
+   * ```
+   */
+  credentialOrigins?: readonly string[] | undefined;
+  /**
+   * The former name of `credentialOrigins`; both are accepted, and their origins count together.
+   * @deprecated Use credentialOrigins
    * @default []
    */
   tokenOrigins?: readonly string[] | undefined;

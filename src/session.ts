@@ -1,6 +1,8 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { RefreshFailedError, SessionExpiredError, isSessionExpiredError, statusError } from './errors.js';
-import { checkOrigins, createBearer, inMilliseconds, jwtExpiry } from './bearer.js';
+import { RefreshFailedError, SessionExpiredError, isSessionExpiredError } from './errors.js';
+import { RefreshFailure, backoff, failedAnswer, isRejection } from './refresh-outcome.js';
+import { ownCalls } from './own-calls.js';
+import { createBearer, inMilliseconds, jwtExpiry, sessionOrigins } from './bearer.js';
 import type { Bearer } from './bearer.js';
 import { observers } from './events.js';
 import type { RequestSummary, SessionEndedEvent, SessionObserver } from './events.js';
@@ -14,8 +16,23 @@ import type { SessionOptions } from './options.js';
  * has one, as {@link RefreshInterceptor.session}.
  */
 export interface RefreshSession {
-  /** True while a refresh is running. */
+  /**
+   * Where the session is in its life: `live`, `refreshing` (a refresh call is out, even one that
+   * outlived `refreshTimeout`), `cooling-down` (a refresh failed transiently; none reaches the
+   * server before the backoff or `Retry-After` has passed) or `ended` (the server rejected a
+   * refresh, or the app ended it; until a log-in, a 401 rejects at once).
+   */
+  readonly state: SessionState;
+  /** True while a refresh call is out. */
   readonly refreshing: boolean;
+  /**
+   * Tells the session that a new log-in happened that the library could not see (an SSO
+   * redirect, a log-in made by another library): an ended session is live again, and the next
+   * 401 refreshes. A log-in sent through an intercepted instance with `skipAuthRefresh` that
+   * succeeds, or a bearer session's `accessToken` giving a new token, does this by itself.
+   * Does nothing to a session that has not ended.
+   */
+  begin(): void;
   /**
    * Tells `observer` what happens to the session from now on: a refresh started, succeeded or
    * failed, the session ended, another tab's credentials were taken. Events are made only while
@@ -32,6 +49,8 @@ export interface RefreshSession {
   readonly epoch: number;
   /** @internal The access token the session attaches to requests, when it has `accessToken`. */
   readonly bearer: Bearer | undefined;
+  /** @internal Origins besides an instance's own whose 401s are the session's (`credentialOrigins`). */
+  readonly origins: ReadonlySet<string>;
   /** @internal A request sent at `sentEpoch` failed with expired credentials: resolves when it may be retried. */
   recover(sentEpoch: number, trigger: RefreshTrigger): Promise<void>;
   /** @internal True when a request about to go out should wait for a refresh first. */
@@ -52,9 +71,16 @@ export interface RefreshSession {
   adopt(apply?: () => void): void;
   /** @internal The session ended elsewhere (another tab, or the app logging out). */
   expire(cause: unknown, by: 'app' | 'other-tab'): void;
+  /** @internal Another tab's refresh failed transiently: no refresh here before `until` either. */
+  pause(until: number, cause: unknown): void;
+  /** @internal True while the code running was called by this session's `refresh`: its requests are its own. */
+  owns(): boolean;
   /** @internal Abandons the refresh in flight, for an interceptor's own session when it is ejected. */
   dispose(): void;
 }
+
+/** The states of a session's life; see {@link RefreshSession.state}. */
+export type SessionState = 'live' | 'refreshing' | 'cooling-down' | 'ended';
 
 /** @internal What a refresh is started from. */
 export interface RefreshTrigger {
@@ -69,20 +95,6 @@ export interface SessionListener {
   succeeded(epoch: number): void;
   /** The bare client a refresh started from this instance gets. */
   client(): AxiosInstance;
-}
-
-/** @internal Why a refresh did not give new credentials. */
-export class RefreshFailure extends Error {
-  /** Set for a refresh started ahead of expiry rather than by a failed request. */
-  ahead = false;
-
-  constructor(
-    readonly expired: boolean,
-    override readonly cause: unknown,
-  ) {
-    // Never shown: the interceptor turns it into the error each waiting request rejects with.
-    super();
-  }
 }
 
 const noop = (): void => {};
@@ -106,35 +118,7 @@ export function requestError(failure: unknown, config: InternalAxiosRequestConfi
   const answer = response ?? (failure.cause as { response?: AxiosResponse } | null | undefined)?.response;
   return failure.expired
     ? new SessionExpiredError(failure.cause, config, answer)
-    : new RefreshFailedError(failure.cause, config, answer);
-}
-
-/** Answers to a refresh that are worth trying again later: timeout and rate limit. */
-const TRANSIENT = new Set([408, 429]);
-
-/** True when the refresh failed because the server refused the credentials: the session is over. */
-export function isRejection(cause: unknown): boolean {
-  if (isSessionExpiredError(cause)) return true;
-  const status = (cause as { response?: { status?: unknown } } | null | undefined)?.response?.status;
-  return typeof status === 'number' && status >= 400 && status < 500 && !TRANSIENT.has(status);
-}
-
-interface ResponseLike {
-  status?: unknown;
-  config?: unknown;
-  headers?: unknown;
-}
-
-/**
- * A refresh that resolved with an axios response whose status is not 2xx (its client resolves
- * what a permissive `validateStatus` lets through) failed: the error axios would have thrown.
- */
-function failedAnswer(value: unknown): AxiosError | undefined {
-  const response = value as ResponseLike | null | undefined;
-  const status = response?.status;
-  if (typeof status !== 'number' || status === 0 || (status >= 200 && status < 300)) return undefined;
-  if (typeof response?.headers !== 'object' || typeof response.config !== 'object') return undefined;
-  return statusError(value as AxiosResponse);
+    : new RefreshFailedError(failure.cause, config, answer, failure.retryAt);
 }
 
 /** The request that started a refresh, without its query string, headers or body. */
@@ -167,17 +151,67 @@ type EndedBy = SessionEndedEvent['by'];
 const endedByDefault = (cause: unknown): EndedBy => (isSessionExpiredError(cause) ? 'app' : 'server');
 
 /**
- * @internal {@link createRefreshSession}, where `endedBy` may tell that a rejected refresh was
- * ended elsewhere, or (with `undefined`) that its end was reported already.
+ * @internal What a session built on this one (tabs) is told of, and may decide: who ended a
+ * session whose refresh was rejected with `cause` (`undefined`: its end was reported already),
+ * and the moves that other tabs should hear of.
  */
-export function createSession(options: SessionOptions, endedBy: (cause: unknown) => EndedBy | undefined = endedByDefault): RefreshSession {
+export interface SessionHooks {
+  endedBy?: ((cause: unknown) => EndedBy | undefined) | undefined;
+  /** A transient failure here: no refresh before `until`. */
+  cooled?: ((until: number, cause: unknown) => void) | undefined;
+  /** A log-in here started the session again. */
+  began?: (() => void) | undefined;
+}
+
+/** The refresh call in flight, from its start until it settles, however late. */
+interface Flight {
+  readonly controller: AbortController;
+  /** The log-in it belongs to: one from before the latest log-in changes nothing when it settles. */
+  life: number;
+  readonly ahead: boolean;
+  readonly began: number;
+  /** Settles when the call does, without a value. */
+  settled: Promise<void>;
+  waited: number;
+  /** What the requests waiting now are given; a new wave starts for those who come after a timeout. */
+  wave: Wave | undefined;
+}
+
+interface Wave {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(failure: RefreshFailure): void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * @internal {@link createRefreshSession}, with the hooks a tab session needs.
+ *
+ * The session is always in one of the states of {@link SessionState}, and only the functions
+ * marked "move" below change them:
+ *
+ * - `live`: a 401 (or an expiry within the margin) starts a refresh: `refreshing`.
+ * - `refreshing`: the call is out. Requests wait for it, each wave for at most `refreshTimeout`;
+ *   a timeout releases the waiters and aborts the signal, but no other refresh starts until the
+ *   call settles. It settles into `live` (new credentials), `ended` (rejected) or `cooling-down`
+ *   (transient).
+ * - `cooling-down`: no refresh reaches the server until `Retry-After` or the backoff has passed;
+ *   a 401 fails at once with `RefreshFailedError`. Then `live` again, without a timer.
+ * - `ended`: a 401 fails at once with `SessionExpiredError`, nothing refreshes and nothing is
+ *   reported again, until a log-in ({@link RefreshSession.begin}, a `skipAuthRefresh` request
+ *   that succeeds, or a new bearer token) makes it `live`.
+ * - Any state moves to `ended` on `end()` in any tab; a refresh the end overtook is ignored when
+ *   it settles, and so is one from before a log-in.
+ */
+export function createSession(options: SessionOptions, hooks: SessionHooks = {}): RefreshSession {
   validateSessionOptions(options);
   const { refresh, onSessionExpired } = options;
   const timeout = options.refreshTimeout ?? defaults.refreshTimeout;
   const { expiresAt } = options;
   const margin = options.refreshMargin ?? defaults.refreshMargin;
-  checkOrigins(options.tokenOrigins);
-  const bearer = options.accessToken && createBearer(options.accessToken, options.tokenOrigins);
+  const origins = sessionOrigins(options);
+  const bearer = options.accessToken && createBearer(options.accessToken, origins);
+  const endedBy = hooks.endedBy ?? endedByDefault;
   // Held weakly: an instance that shares a long-lived session and is dropped without `eject`
   // must still be collected, and must not cost every later refresh a look at its headers.
   const listeners = new Set<{ deref(): SessionListener | undefined }>();
@@ -194,20 +228,89 @@ export function createSession(options: SessionOptions, endedBy: (cause: unknown)
       else listeners.delete(ref);
     }
   };
+  const events = observers();
+  const own = ownCalls();
+
+  // The whole state of the session. `epoch` moves on with every settled refresh, end and
+  // log-in, and requests are stamped with it when they are sent.
   let epoch = 0;
   let lastSuccess = 0;
-  let expired: { epoch: number; failure: RefreshFailure } | undefined;
-  let inflight: { promise: Promise<void>; abandon: (failure: RefreshFailure) => void; waited: number } | undefined;
-  const events = observers();
+  let life = 0;
+  let flight: Flight | undefined;
+  let ended: { failure: RefreshFailure; token: string | undefined } | undefined;
+  let cooling: { until: number; failure: RefreshFailure } | undefined;
+  // Transient failures in a row, for the backoff.
+  let failures = 0;
 
-  function renewed(): void {
+  function state(): SessionState {
+    if (ended) return 'ended';
+    if (flight) return 'refreshing';
+    return cooling && Date.now() < cooling.until ? 'cooling-down' : 'live';
+  }
+
+  const tokenNow = (): string | undefined => {
+    try {
+      return bearer ? bearer.token() : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** Move: new credentials. */
+  function succeeded(): void {
     epoch += 1;
     lastSuccess = epoch;
-    expired = undefined;
+    failures = 0;
+    cooling = undefined;
     ignored = undefined;
     // Refreshing again would give the same: trust 401s until the expiry changes.
     if (expiring()) ignored = expiry();
     notify('succeeded');
+  }
+
+  /** Move: a transient failure; no refresh until the backoff or `Retry-After` has passed. */
+  function cool(failure: RefreshFailure): void {
+    epoch += 1;
+    failures += 1;
+    const now = Date.now();
+    failure.retryAt = now + backoff(failure.cause, failures, now);
+    cooling = { until: failure.retryAt, failure };
+    hooks.cooled?.(failure.retryAt, failure.cause);
+  }
+
+  /** Move: the session is over, whatever it was doing; reported once, after its waiters. */
+  function end(failure: RefreshFailure, by: EndedBy | undefined, trigger?: RefreshTrigger, wave = flight?.wave): void {
+    if (ended) return;
+    epoch += 1;
+    ended = { failure, token: tokenNow() };
+    cooling = undefined;
+    if (flight) flight.wave = undefined;
+    release(wave, failure);
+    if (wave) {
+      wave.promise.catch(() => {
+        report(failure, by, trigger);
+      });
+    }
+    else report(failure, by, trigger);
+  }
+
+  /** Move: a new log-in; requests sent before it are retried once without refreshing. */
+  function begin(): void {
+    if (!ended) return;
+    ended = undefined;
+    life += 1;
+    failures = 0;
+    epoch += 1;
+    lastSuccess = epoch;
+    hooks.began?.();
+    events.emit(() => ({ type: 'session-began' }));
+  }
+
+  /** A bearer session is live again once `accessToken` gives a token other than the refused one. */
+  function revive(): void {
+    if (!ended || !bearer) return;
+    const token = tokenNow();
+    if (token !== undefined && token !== ended.token) begin();
   }
 
   function report(failure: RefreshFailure, by: EndedBy | undefined, trigger?: RefreshTrigger): void {
@@ -224,82 +327,152 @@ export function createSession(options: SessionOptions, endedBy: (cause: unknown)
     }
   }
 
-  function start(trigger: RefreshTrigger): Promise<void> {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let abandon: (failure: RefreshFailure) => void = noop;
-    const began = Date.now();
-    notify('started');
-    events.emit(() => ({ type: 'refresh-started', reason: trigger.error ? 'unauthorized' : 'expiring', request: summary(trigger) }));
-
-    const outcome = new Promise<void>((resolve, reject) => {
-      abandon = (failure) => {
-        controller.abort(failure.cause);
-        reject(failure);
-      };
-      timer = setTimeout(() => {
-        const error = new Error(`The refresh did not settle within ${timeout} ms`);
-        error.name = 'TimeoutError';
-        abandon(new RefreshFailure(false, error));
-      }, timeout);
-      // Runs `refresh` inside a promise so that a synchronous throw is a failed refresh too.
-      new Promise<unknown>((run) => {
-        run(refresh({ client: trigger.client(), error: trigger.error, signal: controller.signal }));
-      }).then(
-        (value) => {
-          const failed = failedAnswer(value);
-          if (failed) reject(new RefreshFailure(isRejection(failed), failed));
-          else resolve();
-        },
-        (cause: unknown) => {
-          reject(new RefreshFailure(isRejection(cause), cause));
-        },
-      );
-    });
-
-    const settle = (): void => {
-      clearTimeout(timer);
-      inflight = undefined;
-    };
-    const promise = outcome.then(
-      () => {
-        settle();
-        renewed();
-        events.emit(() => ({ type: 'refresh-succeeded', duration: Date.now() - began, waited: flight.waited }));
-      },
-      (failure: unknown) => {
-        settle();
-        if (!(failure instanceof RefreshFailure)) throw failure;
-        failure.ahead = trigger.error === undefined;
-        epoch += 1;
-        events.emit(() => ({
-          type: 'refresh-failed',
-          duration: Date.now() - began,
-          waited: flight.waited,
-          ended: failure.expired,
-          error: failure.cause,
-        }));
-        if (failure.expired) {
-          expired = { epoch, failure };
-          // Reported once every request waiting on this refresh has its outcome (their reactions
-          // were added before this one), so whatever the handler does cannot change them.
-          promise.catch(() => {
-            report(failure, endedBy(failure.cause), trigger);
-          });
-        }
-        throw failure;
-      },
-    );
-    // Every waiter handles the failure; this keeps a refresh nobody waits for any more quiet.
-    promise.catch(noop);
-    const flight = { promise, abandon, waited: 1 };
-    inflight = flight;
-    return promise;
+  function release(wave: Wave | undefined, failure?: RefreshFailure): void {
+    if (!wave) return;
+    clearTimeout(wave.timer);
+    if (failure) wave.reject(failure);
+    else wave.resolve();
   }
 
-  function join(flight: { promise: Promise<void>; waited: number }): Promise<void> {
-    flight.waited += 1;
-    return flight.promise;
+  /** Runs `refresh`, turning whatever it does into success or a {@link RefreshFailure}. */
+  function call(trigger: RefreshTrigger, signal: AbortSignal): Promise<void> {
+    return new Promise<unknown>((resolve) => {
+      // Inside a promise, so that a synchronous throw is a failed refresh too.
+      resolve(own.run(() => refresh({ client: trigger.client(), error: trigger.error, signal })));
+    }).then(
+      (value) => {
+        const failed = failedAnswer(value);
+        if (failed) throw new RefreshFailure(isRejection(failed), failed);
+      },
+      (cause: unknown) => {
+        throw new RefreshFailure(isRejection(cause), cause);
+      },
+    );
+  }
+
+  /** Move: live to refreshing. */
+  function start(trigger: RefreshTrigger): Promise<void> {
+    notify('started');
+    events.emit(() => ({ type: 'refresh-started', reason: trigger.error ? 'unauthorized' : 'expiring', request: summary(trigger) }));
+    const controller = new AbortController();
+    const current: Flight = {
+      controller,
+      life,
+      ahead: trigger.error === undefined,
+      began: Date.now(),
+      settled: Promise.resolve(),
+      waited: 0,
+      wave: undefined,
+    };
+    // In flight before `refresh` runs, so that a request it sends is seen as its own.
+    flight = current;
+    const outcome = call(trigger, controller.signal);
+    current.settled = outcome.then(noop, noop);
+    outcome.then(
+      () => {
+        settle(current, undefined, trigger);
+      },
+      (failure: unknown) => {
+        settle(current, failure as RefreshFailure, trigger);
+      },
+    );
+    return join(current);
+  }
+
+  /** Move: the call settled, into live, ended or cooling-down; ignored when an end or a log-in overtook it. */
+  function settle(current: Flight, failure: RefreshFailure | undefined, trigger: RefreshTrigger): void {
+    if (flight === current) flight = undefined;
+    const wave = current.wave;
+    current.wave = undefined;
+    if (failure) failure.ahead = current.ahead;
+    if (ended || current.life !== life) {
+      release(wave, failure ?? ended?.failure);
+      return;
+    }
+    const duration = Date.now() - current.began;
+    if (!failure) {
+      succeeded();
+      events.emit(() => ({ type: 'refresh-succeeded', duration, waited: current.waited }));
+      release(wave);
+      return;
+    }
+    if (!failure.expired) cool(failure);
+    events.emit(() => ({
+      type: 'refresh-failed',
+      duration,
+      waited: current.waited,
+      ended: failure.expired,
+      error: failure.cause,
+      retryAt: failure.retryAt,
+    }));
+    if (failure.expired) end(failure, endedBy(failure.cause), trigger, wave);
+    else release(wave, failure);
+  }
+
+  /** The waiters of this wave give up after `refreshTimeout`; the call itself goes on, and still counts. */
+  function lateFailure(current: Flight): RefreshFailure {
+    // The likely cause in a browser, where a request `refresh` sends after an `await` through an
+    // intercepted instance cannot be told from any other and waits for the refresh itself.
+    const error = new Error(`The refresh did not settle within ${timeout} ms (a request it sends through an intercepted instance waits for it: send it with \`client\`)`);
+    error.name = 'TimeoutError';
+    const failure = new RefreshFailure(false, error);
+    failure.ahead = current.ahead;
+    return failure;
+  }
+
+  function timedOut(current: Flight): void {
+    const failure = lateFailure(current);
+    const error = failure.cause;
+    current.controller.abort(error);
+    const wave = current.wave;
+    current.wave = undefined;
+    release(wave, failure);
+    events.emit(() => ({
+      type: 'refresh-failed',
+      duration: Date.now() - current.began,
+      waited: current.waited,
+      ended: false,
+      error,
+      retryAt: undefined,
+    }));
+  }
+
+  function join(current: Flight): Promise<void> {
+    current.waited += 1;
+    if (!current.wave) {
+      let resolve = noop;
+      let reject: (failure: RefreshFailure) => void = noop;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      // Every waiter handles the failure; this keeps a wave nobody waits for any more quiet.
+      promise.catch(noop);
+      current.wave = {
+        promise,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          timedOut(current);
+        }, timeout),
+      };
+    }
+    return current.wave.promise;
+  }
+
+  /** The refresh in flight, or, for one from before a log-in, a look again once it settled. */
+  function waitOut(current: Flight, then: () => Promise<void>): Promise<void> {
+    if (current.life === life) return join(current);
+    // No refresh starts before that one's call settles; a request gives up after refreshTimeout.
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(lateFailure(current));
+      }, timeout);
+      void current.settled.then(() => {
+        clearTimeout(timer);
+        then().then(resolve, reject);
+      });
+    });
   }
 
   // The expiry decoded from the last token seen, so that a token is decoded once.
@@ -329,27 +502,39 @@ export function createSession(options: SessionOptions, endedBy: (cause: unknown)
     return at !== undefined && at !== ignored && Date.now() >= at - margin;
   }
 
-  return {
+  const session: RefreshSession = {
+    get state() {
+      revive();
+      return state();
+    },
     get refreshing() {
-      return inflight !== undefined;
+      return flight !== undefined;
     },
     get epoch() {
       return epoch;
     },
     bearer,
+    origins,
     observe: (observer) => events.add(observer),
+    begin,
+    owns: () => own.active(),
     recover(sentEpoch, trigger) {
-      if (inflight) return join(inflight);
-      if (expired && sentEpoch < expired.epoch) return Promise.reject(expired.failure);
+      revive();
+      if (ended) return Promise.reject(ended.failure);
+      if (flight) return waitOut(flight, () => session.recover(sentEpoch, trigger));
       if (lastSuccess > sentEpoch) return Promise.resolve();
+      if (cooling && Date.now() < cooling.until) return Promise.reject(cooling.failure);
       return start(trigger);
     },
     due() {
-      return inflight !== undefined || expiring();
+      revive();
+      if (ended) return false;
+      return flight !== undefined || (!(cooling && Date.now() < cooling.until) && expiring());
     },
     renew(trigger) {
-      if (inflight) return join(inflight);
-      return expiring() ? start(trigger) : Promise.resolve();
+      if (ended) return Promise.resolve();
+      if (flight) return waitOut(flight, () => session.renew(trigger));
+      return state() === 'live' && expiring() ? start(trigger) : Promise.resolve();
     },
     subscribe(listener) {
       const ref = typeof WeakRef === 'function' ? new WeakRef(listener) : { deref: () => listener };
@@ -368,20 +553,32 @@ export function createSession(options: SessionOptions, endedBy: (cause: unknown)
     adopt(apply) {
       notify('started');
       apply?.();
-      renewed();
+      succeeded();
       events.emit(() => ({ type: 'tokens-adopted' }));
     },
     expire(cause, by) {
-      const failure = new RefreshFailure(true, cause);
-      epoch += 1;
-      expired = { epoch, failure };
-      report(failure, by);
+      end(new RefreshFailure(true, cause), by);
+    },
+    pause(until, cause) {
+      if (ended || until <= Date.now() || (cooling && cooling.until >= until)) return;
+      const failure = new RefreshFailure(false, cause);
+      failure.retryAt = until;
+      cooling = { until, failure };
     },
     dispose() {
       listeners.clear();
-      inflight?.abandon(new RefreshFailure(false, new Error('The refresh interceptor was ejected')));
+      const current = flight;
+      if (!current) return;
+      // An ejected interceptor's own session is never used again: nothing waits for its call.
+      flight = undefined;
+      current.life = -1;
+      const wave = current.wave;
+      current.wave = undefined;
+      current.controller.abort();
+      release(wave, new RefreshFailure(false, new Error('The refresh interceptor was ejected')));
     },
   };
+  return session;
 }
 
 export function isRefreshSession(value: unknown): value is RefreshSession {

@@ -1,45 +1,117 @@
-import type { LockManagerLike } from './tabs.js';
+import type { LockManagerLike } from './tab-options.js';
 
-/** What every tab of the origin has done so far: successful refreshes and ends of the session. */
+/**
+ * What the tabs of an origin know of their session, each the highest any tab has seen:
+ * refreshes and log-ins that gave new credentials (`refreshed`) and when the latest of them was
+ * recorded (`issuedAt`, ms since the epoch), ends (`ended`), the end the latest log-in followed
+ * (`began`: the session is over while `ended > began`), and transient refresh failures (`cooled`).
+ */
 export interface Counts {
   refreshed: number;
+  issuedAt: number;
   ended: number;
+  began: number;
+  cooled: number;
+}
+
+type Kind = keyof Counts;
+
+const kinds: readonly Kind[] = ['refreshed', 'issuedAt', 'ended', 'began', 'cooled'];
+
+export const noCounts = (): Counts => ({ refreshed: 0, issuedAt: 0, ended: 0, began: 0, cooled: 0 });
+
+/** Raises each of `counts` to what `more` says, ignoring anything in it that is not a number. */
+export function raise(counts: Counts, more: Partial<Record<Kind, unknown>>): void {
+  for (const kind of kinds) counts[kind] = Math.max(counts[kind], Number(more[kind]) || 0);
+}
+
+/** What this module asks of the lock manager, safe against one that is missing, throws or rejects. */
+export interface TabLocks {
+  /** Runs `callback` holding the refresh lock; without it once the lock manager has failed to grant a lock. */
+  exclusive(signal: AbortSignal, callback: () => Promise<unknown>): Promise<unknown>;
+  /** The counts held in any tab; zeros for what the lock manager cannot tell. */
+  read(): Promise<Counts>;
+  /** Holds `counts` in this tab until it holds higher ones or closes; settles once held, or refused. */
+  hold(counts: Counts): Promise<void>;
+  close(): void;
 }
 
 /**
- * Records counts as held Web Locks named `<name>#r<n>` and `<name>#e<n>`, each held until this
- * tab records a newer one or closes. The lock manager answers `query()` consistently with the
- * grants it makes, so a tab that gets the refresh lock sees what the previous holder recorded
- * before it let go, which a BroadcastChannel message could not promise.
+ * The refresh lock `<name>`, and counts recorded as shared locks `<name>#<letter><count>` that every
+ * tab holds for the highest counts it knows, so that they outlive the tab that recorded them. The
+ * lock manager answers `query()` consistently with the grants it makes: a tab that gets the
+ * refresh lock sees what the previous holder recorded before it let go, which a BroadcastChannel
+ * message could not promise.
  */
-export function tabMarkers(
-  locks: LockManagerLike,
-  name: string,
-): { read(): Promise<Counts>; record(kind: keyof Counts, count: number): Promise<void>; close(): void } {
+export function tabLocks(locks: LockManagerLike | undefined, name: string): TabLocks {
   const prefix = `${name}#`;
-  const releases = new Map<keyof Counts, () => void>();
+  // A lock manager that failed to grant a lock once (a sandboxed iframe) is not asked again.
+  let broken = !locks;
+  let closed = false;
+  const held = new Map<Kind, { count: number; release: () => void }>();
+  const asked = new Map<Kind, { count: number; granted: Promise<void> }>();
+
+  /** `locks.request`, with a synchronous throw turned into a rejection. */
+  const request = (lock: string, options: { signal?: AbortSignal; mode?: 'shared' }, callback: () => Promise<unknown>): Promise<unknown> =>
+    new Promise((resolve) => {
+      resolve(locks?.request(lock, options, callback));
+    });
+
+  function hold(kind: Kind, count: number): Promise<void> {
+    // `refreshed` and `ended` are spelled as in 0.1.0, which reads every other letter as an end:
+    // the colon makes it read the others as 0 while tabs of both versions are open.
+    const lock = `${prefix}${kind[0] ?? ''}${kind === 'refreshed' || kind === 'ended' ? '' : ':'}${count}`;
+    return new Promise<void>((settle) => {
+      request(lock, { mode: 'shared' }, () => {
+        settle();
+        const previous = held.get(kind);
+        if (closed || (previous && previous.count >= count)) return Promise.resolve();
+        previous?.release();
+        return new Promise<void>((release) => held.set(kind, { count, release }));
+      }).catch(() => {
+        broken = true;
+        settle();
+      });
+    });
+  }
+
   return {
+    exclusive(signal, callback) {
+      if (broken) return callback();
+      let ran = false;
+      return request(name, { signal }, () => {
+        ran = true;
+        return callback();
+      }).catch((error: unknown) => {
+        if (ran || signal.aborted) throw error;
+        broken = true;
+        return callback();
+      });
+    },
     async read() {
-      const counts: Counts = { refreshed: 0, ended: 0 };
-      const { held = [] } = await locks.query();
-      for (const { name: lock } of held) {
-        if (!lock?.startsWith(prefix)) continue;
-        const kind = lock[prefix.length] === 'r' ? 'refreshed' : 'ended';
-        counts[kind] = Math.max(counts[kind], Number(lock.slice(prefix.length + 1)) || 0);
+      const counts = noCounts();
+      try {
+        for (const { name: lock } of (await locks?.query())?.held ?? []) {
+          const [, letter, count] = /^(\w):?(\d+)$/.exec(lock?.startsWith(prefix) ? lock.slice(prefix.length) : '') ?? [];
+          const kind = kinds.find((k) => k[0] === letter);
+          if (kind) counts[kind] = Math.max(counts[kind], Number(count));
+        }
+      } catch {
+        // Counts unknown: the tab goes by what it heard.
       }
       return counts;
     },
-    record(kind, count) {
-      releases.get(kind)?.();
-      return new Promise((granted) => {
-        void locks.request(`${prefix}${kind[0] ?? ''}${count}`, {}, () => {
-          granted();
-          return new Promise<void>((release) => releases.set(kind, release));
-        });
-      });
+    async hold(counts) {
+      if (broken || closed) return;
+      for (const kind of kinds) {
+        const count = counts[kind];
+        if (count > (asked.get(kind)?.count ?? 0)) asked.set(kind, { count, granted: hold(kind, count) });
+      }
+      await Promise.all([...asked.values()].map(({ granted }) => granted));
     },
     close() {
-      for (const release of releases.values()) release();
+      closed = true;
+      for (const { release } of held.values()) release();
     },
   };
 }

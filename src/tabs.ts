@@ -6,119 +6,53 @@
  */
 import { SessionExpiredError, isSessionExpiredError } from './errors.js';
 import { checkOptional, expected, validateSessionOptions } from './options.js';
-import type { RefreshContext, SessionOptions } from './options.js';
-import { createSession, isRejection } from './session.js';
-import { tabMarkers } from './tab-markers.js';
+import type { RefreshContext } from './options.js';
+import { failedAnswer, isRejection } from './refresh-outcome.js';
+import { createSession } from './session.js';
+import type { SessionState } from './session.js';
+import { noCounts, raise, tabLocks } from './tab-markers.js';
 import type { Counts } from './tab-markers.js';
-import type { RefreshSession } from './session.js';
+import type { ChannelLike, LockManagerLike, TabSession, TabSessionOptions } from './tab-options.js';
 
-/**
- * The part of the Web Locks API (`navigator.locks`) this module uses. Pass your own as
- * `locks` to test without a browser.
- */
-export interface LockManagerLike {
-  /** Runs `callback` while holding the lock `name`, as `navigator.locks.request` does. */
-  request(
-    name: string,
-    options: { signal?: AbortSignal },
-    callback: () => Promise<unknown>,
-  ): Promise<unknown>;
-  /** Lists the locks held in any tab of the origin (`held`, each with its `name`). */
-  query(): Promise<{ held?: Array<{ name?: string | undefined }> | undefined }>;
-}
+export type { ChannelLike, LockManagerLike, TabSession, TabSessionOptions, TokenSharing } from './tab-options.js';
 
-/** The part of `BroadcastChannel` this module uses. */
-export interface ChannelLike {
-  /** Sends a message to the other tabs. */
-  postMessage(message: unknown): void;
-  /** Listens to the other tabs' messages. */
-  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
-  /** Stops listening. */
-  removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
-  /** Closes the channel. */
-  close(): void;
+/** What a tab tells the others of a move of its own, with all it knows (see {@link Counts}). */
+type Message = {
+  type: 'refreshed' | 'began' | 'ended' | 'cooling';
+  counts: Counts;
+  tokens?: unknown;
+  until?: number | undefined;
+};
+
+function defaultLocks(): LockManagerLike | undefined {
+  try {
+    return (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  } catch {
+    // A sandboxed iframe may refuse even to hand them out.
+    return undefined;
+  }
 }
 
 /**
- * Hands tokens one tab obtained to the others, for apps that keep bearer tokens in memory.
- *
- * @example
- * ```ts
- * let tokens = { access: '', refresh: '' };
- * const session = createTabSession({
- *   refresh: async ({ client }) => {
- *     tokens = (await client.post('auth/refresh/', { refresh: tokens.refresh })).data;
- *   },
- *   shareTokens: { read: () => tokens, write: (next) => { tokens = next; } },
- * });
- * ```
+ * A BroadcastChannel where there are tabs: not in Node without Web Locks, where it would join
+ * every session of the same name in the process, each another user's on a server.
  */
-export interface TokenSharing<T> {
-  /** Reads the tokens this tab holds now, right after its refresh; they must be structured-cloneable. */
-  read: () => T;
-  /** Installs tokens another tab obtained. */
-  write: (tokens: T) => void;
-}
-
-/** Options of a session shared by every tab of an origin. */
-export interface TabSessionOptions<T = unknown> extends SessionOptions {
-  /**
-   * Name of the Web Lock and the BroadcastChannel; sessions with the same name in any tab of
-   * the origin refresh as one.
-   * @default 'axios-refresh-interceptor'
-   */
-  name?: string | undefined;
-  /**
-   * For bearer tokens held in memory: how to hand new tokens to the other tabs. Cookie sessions
-   * need nothing.
-   * @default undefined
-   */
-  shareTokens?: TokenSharing<T> | undefined;
-  /**
-   * The lock manager.
-   * @default globalThis.navigator?.locks
-   */
-  locks?: LockManagerLike | undefined;
-  /**
-   * Opens the channel to the other tabs.
-   * @default (name) => new BroadcastChannel(name)
-   */
-  channel?: ((name: string) => ChannelLike) | undefined;
-}
-
-/**
- * A session whose refreshes, expiry and logout are shared by every tab of the origin.
- *
- * @example
- * ```ts
- * async function logOut() {
- *   try {
- *     await api.post('users/logout/');
- *   } finally {
- *     session.end(); // every tab's onSessionExpired runs once
- *   }
- * }
- * ```
- */
-export interface TabSession extends RefreshSession {
-  /** Ends the session in every tab, for example after logout: each tab's `onSessionExpired` runs once. */
-  end(): void;
-  /** Stops listening to the other tabs. */
-  close(): void;
-}
-
-type Message = { type: 'refreshed'; count: number; tokens?: unknown } | { type: 'ended'; count: number };
-
-function defaultChannel(name: string): ChannelLike | undefined {
-  return typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : undefined;
+function defaultChannel(name: string, locks: unknown): ChannelLike | undefined {
+  try {
+    return typeof BroadcastChannel === 'function' && (locks || typeof document === 'object') ? new BroadcastChannel(name) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Makes a session that every tab of the origin shares: refreshes run one at a time under a Web
  * Lock, a tab that waited while another refreshed takes that refresh instead of making its own
- * (so a rotated refresh token is never presented twice), and session expiry or logout reaches
- * every tab. Where Web Locks are missing (Node, React Native, old browsers) it behaves like
- * {@link axios-refresh-interceptor!createRefreshSession}.
+ * (so a rotated refresh token is never presented twice), a log-out, a log-in or a cooldown in
+ * one tab reaches every tab, and a tab opened later knows what happened before it. Where Web
+ * Locks are missing or refused (Node, React Native, old browsers, sandboxed iframes) each tab
+ * refreshes on its own, as {@link axios-refresh-interceptor!createRefreshSession} does, and the
+ * tabs still tell each other through a BroadcastChannel where there is one.
  *
  * @param options The options of {@link axios-refresh-interceptor!createRefreshSession}, plus `name`, `shareTokens`,
  * `locks` and `channel`.
@@ -147,138 +81,222 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
   if (shareTokens !== undefined && (typeof shareTokens.read !== 'function' || typeof shareTokens.write !== 'function')) {
     throw expected('shareTokens', 'an object with read and write functions', shareTokens);
   }
-  const locks =
-    options.locks ?? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
-  const channel = locks ? (options.channel ?? defaultChannel)(name) : undefined;
-  const markers = locks && tabMarkers(locks, name);
+  const locks = options.locks ?? defaultLocks();
+  // Taken before the channel opens: whatever is recorded later, this tab hears of by message too.
+  const opened = Date.now();
+  let channel = options.channel ? options.channel(name) : defaultChannel(name, locks);
+  const tab = tabLocks(locks, name);
 
-  // What this tab has heard of: refreshes and ends of the session, counted across all tabs.
-  const seen: Counts = { refreshed: 0, ended: 0 };
-  let fromAnotherTab = false;
+  // What this tab knows of every tab's moves; see Counts.
+  const seen = noCounts();
+  // The latest `refreshed` whose credentials this tab has: made here, or handed over by message.
+  let applied = 0;
+  let cooledUntil = 0;
+  // A bearer session's token when this tab learned that the session was over.
+  let endedToken: string | undefined;
+  // Set while a message moves this session, so that the move is not told back.
+  let quiet = false;
+  // What this tab's own refresh call failed with last: only its cooldown is told to the others.
+  let failedHere: unknown;
+  const waiting = new Set<() => void>();
   const endedElsewhere = new Error('The session ended in another tab');
-  // Thrown by a refresh that the end of the session overtook; already reported, so not again.
-  const overtaken = new SessionExpiredError(endedElsewhere);
-  const heard = new Set<() => void>();
+  const cooledElsewhere = new Error('A refresh failed in another tab');
 
-  const learn = (counts: Counts): void => {
-    seen.refreshed = Math.max(seen.refreshed, counts.refreshed);
-    seen.ended = Math.max(seen.ended, counts.ended);
+  const over = (): boolean => seen.ended > seen.began;
+
+  function learn(counts: Partial<Counts>): Promise<void> {
+    const was = over();
+    raise(seen, counts);
+    if (!was && over()) endedToken = token();
+    // Held by every tab that knows them, they survive the tab that recorded them.
+    return tab.hold(seen);
+  }
+
+  function post(type: Message['type'], more?: Omit<Message, 'type' | 'counts'>): void {
+    channel?.postMessage({ type, counts: seen, ...more } satisfies Message);
+  }
+
+  let read = false;
+  // The credentials this tab opened with, from its first read.
+  let first = 0;
+  const ready = tab.read().then((counts) => {
+    read = true;
+    // Credentials recorded after this tab opened may be newer than the ones its first requests
+    // carried; their message is on its way, as the channel was open before they were recorded.
+    first = counts.refreshed - (counts.issuedAt > opened ? 1 : 0);
+    applied = Math.max(applied, first);
+    void learn(counts);
+  });
+
+  /** Runs `move` once the first read is in, so that the counts it tells carry on from the highest. */
+  const known = (move: () => void): void => {
+    if (read) move();
+    else void ready.then(move);
   };
 
-  // With tokens handed over by message, a tab that skipped its refresh must wait for them.
-  function tokensOf(generation: number, signal: AbortSignal): Promise<void> {
-    if (!shareTokens || !channel || seen.refreshed >= generation) return Promise.resolve();
+  /** A log-in in this tab: the other tabs are live again, with its credentials. */
+  const logIn = (): void => {
+    known(() => {
+      applied = seen.refreshed + 1;
+      void learn({ refreshed: applied, issuedAt: Date.now(), began: seen.ended });
+      post('began', { tokens: shareTokens?.read() });
+    });
+  };
+
+  /**
+   * True while the session is over in every tab: it ended, and nobody logged in since. A tab that
+   * opened after the end knows it from the markers alone; its own session ends at its first 401.
+   */
+  function lapsed(): boolean {
+    // A new token is a log-in for a bearer session; its own session sees that once it has ended.
+    if (over() && coreState() !== 'ended' && token() !== endedToken) logIn();
+    return over();
+  }
+
+  /** Takes another tab's refresh or log-in: cookies are in the jar already, tokens come by message. */
+  function take(signal: AbortSignal): Promise<void> | undefined {
+    const target = seen.refreshed;
+    if (!shareTokens) {
+      // As its message would, whichever comes first.
+      if (applied < target) {
+        applied = target;
+        session.adopt();
+      }
+      return undefined;
+    }
     return new Promise((resolve, reject) => {
-      const done = (): void => {
-        if (seen.refreshed < generation) return;
-        heard.delete(done);
+      const check = (): void => {
+        if (applied < target) return;
+        waiting.delete(check);
         signal.removeEventListener('abort', aborted);
         resolve();
       };
       const aborted = (): void => {
-        heard.delete(done);
+        waiting.delete(check);
         reject(signal.reason as Error);
       };
-      heard.add(done);
+      waiting.add(check);
       signal.addEventListener('abort', aborted);
+      check();
     });
   }
 
   async function refresh(context: RefreshContext): Promise<unknown> {
-    if (!locks || !markers) return options.refresh(context);
-    const before = { ...seen };
-    return locks.request(name, { signal: context.signal }, async () => {
-      const now = await markers.read();
-      if (seen.ended > before.ended) throw overtaken;
-      if (now.ended > before.ended) {
-        // The session ended while this tab waited, and no message has told it yet.
-        seen.ended = now.ended;
-        throw new SessionExpiredError(endedElsewhere);
-      }
-      if (now.refreshed > before.refreshed) {
-        // Another tab refreshed after this tab's credentials were issued: take its refresh.
-        await tokensOf(now.refreshed, context.signal);
-        return;
-      }
+    // The credentials the failed request may have carried: taken before the first read, the
+    // count might be one this tab's credentials predate; after it, a message may have raised it.
+    const start = applied;
+    await ready;
+    const had = Math.max(start, first);
+    const failures = seen.cooled;
+    return tab.exclusive(context.signal, async () => {
+      void learn(await tab.read());
+      if (lapsed() || coreState() === 'ended') throw new SessionExpiredError(endedElsewhere);
+      if (seen.refreshed > had) return take(context.signal);
+      // Another tab's refresh failed while this one waited: the server is not back yet.
+      if (seen.cooled > failures) throw cooledElsewhere;
+      // A log-out or a log-in while the call is out makes its outcome one of a session gone by,
+      // which no tab is to hear of.
+      const life = seen.ended + seen.began;
+      const current = (): boolean => coreState() !== 'ended' && seen.ended + seen.began === life;
+      let value: unknown;
       try {
-        await options.refresh(context);
+        value = await options.refresh(context);
+        const failed = failedAnswer(value);
+        if (failed) throw failed;
       } catch (error) {
-        if (seen.ended > before.ended) throw overtaken;
-        if (isRejection(error)) {
-          const count = Math.max(seen.ended, now.ended) + 1;
-          await markers.record('ended', count);
-          seen.ended = count;
+        if (current()) {
+          failedHere = error;
+          const rejected = isRejection(error);
+          await learn(rejected ? { ended: seen.ended + 1 } : { cooled: seen.cooled + 1 });
+          if (rejected) post('ended');
         }
         throw error;
       }
       // Ended by the app (logout) while the refresh ran: the new credentials are not wanted.
-      if (seen.ended > before.ended) throw overtaken;
-      const generation = Math.max(seen.refreshed, now.refreshed) + 1;
-      await markers.record('refreshed', generation);
-      seen.refreshed = generation;
-      channel?.postMessage({ type: 'refreshed', count: generation, tokens: shareTokens?.read() } satisfies Message);
+      if (coreState() === 'ended') throw new SessionExpiredError(endedElsewhere);
+      if (!current()) return value;
+      applied = seen.refreshed + 1;
+      await learn({ refreshed: applied, issuedAt: Date.now() });
+      post('refreshed', { tokens: shareTokens?.read() });
+      return value;
     });
   }
 
   const session = createSession(
+    { ...options, refresh },
     {
-      ...options,
-      refresh,
-      onSessionExpired: (error) => {
-        if (!fromAnotherTab) channel?.postMessage({ type: 'ended', count: seen.ended } satisfies Message);
-        return options.onSessionExpired?.(error);
+      endedBy: (cause) =>
+        (cause as { cause?: unknown } | null)?.cause === endedElsewhere ? 'other-tab' : isSessionExpiredError(cause) ? 'app' : 'server',
+      cooled(until, cause) {
+        if (cause === failedHere) post('cooling', { until });
+        // This tab's own backoff, for a failure it did not make, is shorter than the cooldown it heard of.
+        else if (cause === cooledElsewhere) session.pause(cooledUntil, cause);
+      },
+      began() {
+        if (!quiet) logIn();
       },
     },
-    endedBy,
   );
+  // What the session of this tab alone says; `state` says `ended` too where only the markers know.
+  const coreState = Object.getOwnPropertyDescriptor(session, 'state')?.get?.bind(session) as () => SessionState;
+  const coreBegin = session.begin.bind(session);
 
-  /** Who ended the session when a refresh failed with `cause`; nobody new for one that the end overtook. */
-  function endedBy(cause: unknown): 'server' | 'app' | 'other-tab' | undefined {
-    if (cause === overtaken) return undefined;
-    if ((cause as { cause?: unknown } | null)?.cause === endedElsewhere) return 'other-tab';
-    return isSessionExpiredError(cause) ? 'app' : 'server';
-  }
-
-  function endHere(cause: Error, by: 'app' | 'other-tab'): void {
-    fromAnotherTab = true;
+  function token(): string | undefined {
     try {
-      session.expire(cause, by);
-    } finally {
-      fromAnotherTab = false;
+      return session.bearer?.token();
+    } catch {
+      return undefined;
     }
   }
 
   const onMessage = ({ data }: { data: unknown }): void => {
-    const message = data as Partial<Message> | null;
-    if (typeof message?.count !== 'number') return;
-    if (message.type === 'refreshed' && message.count > seen.refreshed) {
-      seen.refreshed = message.count;
-      const { tokens } = message as { tokens?: T };
-      session.adopt(shareTokens && (() => {
-        shareTokens.write(tokens as T);
-      }));
-      for (const done of [...heard]) done();
-    } else if (message.type === 'ended' && message.count > seen.ended) {
-      seen.ended = message.count;
-      endHere(endedElsewhere, 'other-tab');
+    const { type, counts, tokens, until } = (data ?? {}) as Partial<Message>;
+    if (typeof counts?.refreshed !== 'number') return;
+    const fresh = counts.refreshed > applied;
+    void learn(counts);
+    // Read before `quiet`: a bearer session may find a log-in of its own here, to be told.
+    const ended = coreState() === 'ended';
+    quiet = true;
+    try {
+      if (type === 'ended' && over()) session.expire(endedElsewhere, 'other-tab');
+      if (type === 'cooling') {
+        cooledUntil = Math.max(cooledUntil, Number(until) || 0);
+        session.pause(cooledUntil, cooledElsewhere);
+      }
+      // New credentials: a log-in makes an ended session live again; a refresh does not.
+      if (fresh && !over() && (type === 'began' || (type === 'refreshed' && !ended))) {
+        applied = counts.refreshed;
+        const write = shareTokens && ((): void => { shareTokens.write(tokens as T); });
+        if (ended) {
+          write?.();
+          coreBegin();
+        } else session.adopt(write);
+      }
+    } finally {
+      quiet = false;
     }
+    for (const check of [...waiting]) check();
   };
   channel?.addEventListener('message', onMessage);
-  markers?.read().then(learn, () => undefined);
 
-  return Object.assign(session, {
+  const tabSession: TabSession = Object.assign(session, {
+    begin() {
+      if (coreState() === 'ended') coreBegin();
+      else if (over()) logIn();
+    },
     end() {
-      seen.ended += 1;
-      const count = seen.ended;
-      channel?.postMessage({ type: 'ended', count } satisfies Message);
-      // Recorded under the refresh lock, so a tab that gets it next does not refresh.
-      void locks?.request(name, {}, () => markers?.record('ended', Math.max(count, seen.ended)) ?? Promise.resolve());
-      endHere(new Error('The session was ended by the app'), 'app');
+      session.expire(new Error('The session was ended by the app'), 'app');
+      known(() => {
+        void learn({ ended: seen.ended + 1 });
+        post('ended');
+      });
     },
     close() {
       channel?.removeEventListener('message', onMessage);
       channel?.close();
-      markers?.close();
+      channel = undefined;
+      tab.close();
     },
   });
+  return Object.defineProperty(tabSession, 'state', { get: () => (lapsed() ? 'ended' : coreState()) });
 }

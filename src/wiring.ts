@@ -2,12 +2,13 @@ import { getAdapter, isAxiosError } from 'axios';
 import type { AxiosError } from 'axios';
 import type { AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ERR_BODY_NOT_REPLAYABLE, isRefreshFailedError, isSessionExpiredError, statusError } from './errors.js';
-import { isAbsolute, mayReceive, originOf, pageHref } from './bearer.js';
+import { isAbsolute, isOwnOrigin, mayReceive, originOf, pageHref } from './bearer.js';
 import type { Bearer } from './bearer.js';
 import { isDefaultHeader, trackDefaultHeaders } from './headers.js';
 import { prepare } from './prepare.js';
 import { replayError } from './replay.js';
-import { RefreshFailure, isSoftFailure, requestError } from './session.js';
+import { RefreshFailure } from './refresh-outcome.js';
+import { isSoftFailure, requestError } from './session.js';
 import type { RefreshSession, RefreshTrigger, SessionListener } from './session.js';
 import { EJECTED, timeoutError, waitFor } from './wait.js';
 import type { Interrupt } from './wait.js';
@@ -158,6 +159,13 @@ export function wiringOf(instance: AxiosInstance): Wiring {
       sent.delete('Authorization');
     }
   };
+
+  /**
+   * Whether a request went where the session's credentials go: a 401 from elsewhere says nothing
+   * about them. Asked only once a check has matched, so the success path never pays for it.
+   */
+  const ours = ({ session }: Attachment, config: InternalAxiosRequestConfig): boolean =>
+    isOwnOrigin(fullPath(config), ownOrigin(), session.origins, session.bearer !== undefined);
 
   const client = (): AxiosInstance => {
     const bare = instance.create(instance.defaults);
@@ -320,7 +328,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const sending = recordOf(config);
     if (!config || !sending || config[RETRIED] || config.skipAuthRefresh === true) return response;
     const current = attachments[0];
-    if (!current?.refreshOnResponse(current.readsBody ? readable(response, config) : response)) return response;
+    if (!current?.refreshOnResponse(current.readsBody ? readable(response, config) : response) || !ours(current, config)) return response;
     return recover(sending, config, current, statusError(response), () => response);
   };
 
@@ -334,7 +342,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const sending = recordOf(config);
     if (!sending || config[RETRIED] || config.skipAuthRefresh === true) return pass();
     const current = attachments[0];
-    return current?.shouldRefresh(error) ? recover(sending, config, current, error, pass) : pass();
+    return current?.shouldRefresh(error) && ours(current, config) ? recover(sending, config, current, error, pass) : pass();
   };
 
   /** Refreshes, then sends the request again through the whole instance. */
@@ -361,7 +369,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const { config, response } = (error ?? {}) as { config?: Marked; response?: unknown };
     if (!config || !response || isOwnError(error) || config[RETRIED] || config.skipAuthRefresh === true) throw error;
     const current = attachments[0];
-    if (!current?.shouldRefresh(error as AxiosError)) throw error;
+    if (!current?.shouldRefresh(error as AxiosError) || !ours(current, config)) throw error;
     return reenter(config, current, error as AxiosError, () => {
       throw error;
     });
@@ -405,9 +413,26 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     // Whatever happens next, the config that the app and other plugins see afterwards
     // (`error.config`, which axios-retry sends again) names the adapter it had, not this one.
     restore(sending, config);
-    // A request left alone is never held; it only gets the token.
-    return config.skipAuthRefresh === true ? attempt(sending, config) : dispatch(sending, config);
+    if (config.skipAuthRefresh !== true) return dispatch(sending, config);
+    // A request left alone is never held; it only gets the token, and may be a new log-in.
+    const answer = attempt(sending, config);
+    // The session that ended, as it was when the log-in went out: an eject meanwhile changes nothing.
+    const ended = loggingIn(config) ? attachments[0]?.session : undefined;
+    return ended
+      ? answer.then((response) => {
+          if (ok2xx(response.status)) ended.begin();
+          return response;
+        })
+      : answer;
   };
+
+  /**
+   * After the session ended, a `skipAuthRefresh` request that changes something (log-in is a
+   * POST in every framework; a GET is a probe or a public page) and succeeds is a new log-in.
+   */
+  const loggingIn = (config: InternalAxiosRequestConfig): boolean =>
+    config.skipAuthRefresh === true && attachments[0]?.session.state === 'ended' && !/^(get|head|options)$/i.test(config.method ?? 'get');
+
 
   // axios asks `runWhen` about every request before any interceptor runs: the library records
   // the request there, and the interceptor itself never runs. It puts its own adapter on the
@@ -417,8 +442,13 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   function start(config: InternalAxiosRequestConfig): boolean {
     const alone = keepOuterLast();
     const current = attachments[0];
-    const bearer = current?.session.bearer;
-    if (!current || (config.skipAuthRefresh === true && !bearer)) return false;
+    if (!current) return false;
+    // A request that `refresh` sends through this instance belongs to the refresh: held, it
+    // would wait for itself; refreshed, a dead session could never end.
+    if (current.session.refreshing && current.session.owns()) config.skipAuthRefresh = true;
+    const { bearer } = current.session;
+    const login = loggingIn(config);
+    if (config.skipAuthRefresh === true && !bearer && !login) return false;
     carrier(config)[SENT] = {
       alone,
       // A config sent again as it came back (axios-retry does) may still name this adapter.
@@ -429,7 +459,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
       attached: current,
       epoch: current.session.epoch,
     };
-    if (bearer || !alone || due() || current.readsBody || resolves401(config)) config.adapter = send;
+    if (bearer || login || !alone || due() || current.readsBody || resolves401(config)) config.adapter = send;
     return false;
   }
   const startId = requests.use((config) => config, null, { runWhen: start });

@@ -9,6 +9,7 @@ import {
   isSessionExpiredError,
 } from '../src/index.js';
 import type { RefreshContext, SessionExpiredError } from '../src/index.js';
+import { passCooldown } from './helpers/cooldown.js';
 import { rejection } from './helpers/rejection.js';
 import { startAuthServer } from './helpers/auth-server.js';
 import type { AuthServer, RefreshMode } from './helpers/auth-server.js';
@@ -80,21 +81,23 @@ describe('against a real server', () => {
     expect(server.refreshCalls()).toBe(1);
   });
 
-  it('tries a new refresh for a request sent after the session ended', async () => {
+  it('rejects a request sent after the session ended with SessionExpiredError at once: no second refresh, no second onSessionExpired', async () => {
     const { api, expired } = sessionApp(server);
     server.expireAccess();
     server.refreshMode = 'reject';
     await rejection(api.get('/api/one'));
-    await rejection(api.get('/api/two'));
+    const later = await rejection(api.get('/api/two'));
 
-    expect(server.refreshCalls()).toBe(2);
-    expect(expired()).toBe(2);
+    expect(isSessionExpiredError(later)).toBe(true);
+    expect(later.response?.status).toBe(401);
+    expect(server.refreshCalls()).toBe(1);
+    expect(expired()).toBe(1);
   });
 
   it.each<[RefreshMode, string]>([
     ['error', '5xx response'],
     ['drop', 'dropped connection'],
-  ])('treats a refresh that fails by %s as transient (%s): no logout, and the next 401 refreshes afresh', async (mode) => {
+  ])('treats a refresh that fails by %s as transient (%s): no logout, a 401 during the cooldown fails at once, and the first after it refreshes afresh', async (mode) => {
     const { api, expired } = sessionApp(server);
     server.expireAccess();
     server.refreshMode = mode;
@@ -112,6 +115,10 @@ describe('against a real server', () => {
     expect(server.refreshCalls()).toBe(1);
 
     server.refreshMode = 'rotate';
+    const cooling = await rejection(api.get('/api/c'));
+    expect(isRefreshFailedError(cooling)).toBe(true);
+    expect(server.refreshCalls()).toBe(1);
+    passCooldown(cooling);
     await expect(api.get('/api/c')).resolves.toMatchObject({ data: { token: 'access-1' } });
     expect(server.refreshCalls()).toBe(2);
   });

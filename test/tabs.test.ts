@@ -1,5 +1,4 @@
 import axios from 'axios';
-import type { AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError } from '../src/index.js';
 import { createTabSession } from '../src/tabs.js';
@@ -9,57 +8,33 @@ import type { AuthServer } from './helpers/auth-server.js';
 import { cookieApp } from './helpers/clients.js';
 import { FakeChannels, FakeLocks } from './helpers/fake-tabs.js';
 import { until } from './helpers/gate.js';
+import { burst, cookieBrowser } from './helpers/tab-browser.js';
+import type { CookieBrowser, Tab } from './helpers/tab-browser.js';
 
 let server: AuthServer;
 let sessions: TabSession[];
+let browsers: CookieBrowser[];
 beforeEach(async () => {
   server = await startAuthServer();
   sessions = [];
+  browsers = [];
 });
 afterEach(async () => {
   for (const session of sessions) session.close();
+  for (const browser of browsers) browser.close();
   await server.close();
 });
 
-interface Tab {
-  api: AxiosInstance;
-  session: TabSession;
-  expired: number;
-}
-
-/** Tabs of one browser: one cookie jar, one lock manager, one set of channels. */
-function cookieBrowser(
-  count: number,
-  options: Partial<TabSessionOptions> = {},
-  locks = new FakeLocks(),
-  channels = new FakeChannels(),
-): Tab[] {
-  const { api: first } = cookieApp(server);
-  return Array.from({ length: count }, () => {
-    const api = axios.create({ baseURL: server.url, adapter: first.defaults.adapter! });
-    const tab: Tab = { api, session: undefined as unknown as TabSession, expired: 0 };
-    tab.session = createTabSession({
-      refresh: ({ client }) => client.post('/refresh'),
-      onSessionExpired: () => {
-        tab.expired += 1;
-      },
-      locks,
-      channel: channels.channel,
-      ...options,
-    });
-    sessions.push(tab.session);
-    createRefreshInterceptor(api, { session: tab.session });
-    return tab;
-  });
-}
-
-function burst(tabs: Tab[], perTab: number): Array<Promise<unknown>> {
-  return tabs.flatMap((tab, t) => Array.from({ length: perTab }, (_, i) => tab.api.get(`/api/${t}/${i}`)));
+/** `count` tabs of one browser, open at once. */
+function cookieTabs(count: number, options: Partial<TabSessionOptions> = {}): { browser: CookieBrowser; tabs: Tab[] } {
+  const browser = cookieBrowser(server, options);
+  browsers.push(browser);
+  return { browser, tabs: Array.from({ length: count }, () => browser.open()) };
 }
 
 describe('one refresh across tabs', () => {
   it('makes one refresh call when three tabs meet the expiry together, and every request succeeds', async () => {
-    const tabs = cookieBrowser(3);
+    const { tabs } = cookieTabs(3);
     server.expireAccess();
 
     const results = await Promise.all(burst(tabs, 10));
@@ -106,7 +81,7 @@ describe('one refresh across tabs', () => {
   });
 
   it('lets a tab retry a stale 401 without refreshing once it has heard of another tab’s refresh', async () => {
-    const [a, b] = cookieBrowser(2) as [Tab, Tab];
+    const [a, b] = cookieTabs(2).tabs as [Tab, Tab];
     server.expireAccess();
     const slowGate = server.hold('/api/slow');
 
@@ -123,7 +98,7 @@ describe('one refresh across tabs', () => {
 
 describe('session end across tabs', () => {
   it('fires onSessionExpired once in every tab when the refresh is rejected, with one refresh call', async () => {
-    const tabs = cookieBrowser(3);
+    const { tabs } = cookieTabs(3);
     server.expireAccess();
     server.refreshMode = 'reject';
 
@@ -141,9 +116,8 @@ describe('session end across tabs', () => {
   ])(
     'fires onSessionExpired once per tab when tabs waited on a refresh that was rejected, and messages %s',
     async (_, slow) => {
-      const locks = new FakeLocks();
-      const channels = new FakeChannels();
-      const tabs = cookieBrowser(3, { name: 'app' }, locks, channels);
+      const { browser, tabs } = cookieTabs(3, { name: 'app' });
+      const { locks, channels } = browser;
       server.expireAccess();
       server.refreshMode = 'reject';
       const refreshGate = server.hold('/refresh');
@@ -165,8 +139,10 @@ describe('session end across tabs', () => {
   );
 
   it('fires onSessionExpired once per tab when the app ends the session while a refresh is in flight', async () => {
-    const locks = new FakeLocks();
-    const tabs = cookieBrowser(3, { name: 'app' }, locks);
+    const {
+      browser: { locks },
+      tabs,
+    } = cookieTabs(3, { name: 'app' });
     server.expireAccess();
     const refreshGate = server.hold('/refresh');
 
@@ -185,8 +161,24 @@ describe('session end across tabs', () => {
     expect(server.refreshCalls()).toBe(1);
   });
 
+  it('tells a refresh that resolves with a refused answer as an end, not as a refresh, to tabs waiting on the lock', async () => {
+    const { browser, tabs } = cookieTabs(2, { refresh: () => fetch(`${server.url}/refresh`, { method: 'POST' }) });
+    server.expireAccess();
+    server.refreshMode = 'reject';
+    const refreshGate = server.hold('/refresh');
+
+    const results = Promise.allSettled(burst(tabs, 2));
+    await server.arrived('/refresh', 1);
+    await until(() => browser.locks.waiting('axios-refresh-interceptor') === 1);
+    refreshGate.open();
+
+    expect((await results).every((r) => r.status === 'rejected' && isSessionExpiredError(r.reason))).toBe(true);
+    expect(tabs.map((tab) => tab.expired)).toEqual([1, 1]);
+    expect(server.refreshCalls()).toBe(1);
+  });
+
   it('ends the session in every tab when the app ends it in one', async () => {
-    const tabs = cookieBrowser(3);
+    const { tabs } = cookieTabs(3);
 
     tabs[0]!.session.end();
 
@@ -195,14 +187,19 @@ describe('session end across tabs', () => {
     expect(server.refreshCalls()).toBe(0);
   });
 
-  it('refreshes again after a new login in a tab that saw the session end', async () => {
-    const [a, b] = cookieBrowser(2) as [Tab, Tab];
+  it('refreshes again after a new log-in in a tab that saw the session end', async () => {
+    const [a, b] = cookieTabs(2).tabs as [Tab, Tab];
     a.session.end();
     await until(() => b.expired === 1);
 
+    // A log-in: a request that skips the refresh, changes something and succeeds.
+    await b.api.post('/login', {}, { skipAuthRefresh: true });
     server.expireAccess();
     await expect(b.api.get('/api/after-login')).resolves.toMatchObject({ status: 200 });
+
     expect(server.refreshCalls()).toBe(1);
+    expect([a.session.state, b.session.state]).toEqual(['live', 'live']);
+    expect([a.expired, b.expired]).toEqual([1, 1]);
   });
 });
 

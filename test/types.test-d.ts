@@ -47,11 +47,22 @@ describe('public types', () => {
     expectTypeOf<SessionOptions['accessToken']>().toEqualTypeOf<(() => string | undefined) | undefined>();
     expectTypeOf<SessionOptions['tokenOrigins']>().toEqualTypeOf<readonly string[] | undefined>();
     const accessToken = (): string | undefined => undefined;
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the former name must keep type-checking
     createRefreshInterceptor(axios.create(), { refresh: () => undefined, accessToken, tokenOrigins: ['https://a.example'] });
     createRefreshSession({ refresh: () => undefined, accessToken });
     createTabSession({ refresh: () => undefined, accessToken });
     // @ts-expect-error a token, not a function that returns one
     createRefreshSession({ refresh: () => undefined, accessToken: 'eyJ' });
+  });
+
+  it('takes credentialOrigins on every kind of session, with or without accessToken', () => {
+    expectTypeOf<SessionOptions['credentialOrigins']>().toEqualTypeOf<readonly string[] | undefined>();
+    const origins = ['https://uploads.example.com'] as const;
+    createRefreshInterceptor(axios.create(), { refresh: () => undefined, credentialOrigins: origins });
+    createRefreshSession({ refresh: () => undefined, accessToken: () => undefined, credentialOrigins: origins });
+    createTabSession({ refresh: () => undefined, credentialOrigins: origins });
+    // @ts-expect-error a list of origins, not one
+    createRefreshSession({ refresh: () => undefined, credentialOrigins: 'https://uploads.example.com' });
   });
 
   it('narrows session events by their type', () => {

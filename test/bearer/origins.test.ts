@@ -148,10 +148,10 @@ describe('accessToken goes only to the origins that may receive it', () => {
     expect(other.authorizations).toEqual([undefined, undefined]);
   });
 
-  it('sends it to the origins listed in tokenOrigins, and to no other', async () => {
+  it('sends it to the origins listed in credentialOrigins, and to no other', async () => {
     const third = await elsewhere();
     try {
-      const { api, token } = app({ tokenOrigins: [`${other.url}/`] });
+      const { api, token } = app({ credentialOrigins: [`${other.url}/`] });
       await api.get(`${other.url}/listed`);
       await api.get(`${third.url}/unlisted`);
 
@@ -171,10 +171,10 @@ describe('accessToken goes only to the origins that may receive it', () => {
     expect(server.seen.at(-1)?.authorization).toBe(token());
   });
 
-  it('without a baseURL outside a browser, sends it to no absolute URL but those in tokenOrigins', async () => {
+  it('without a baseURL outside a browser, sends it to no absolute URL but those in credentialOrigins', async () => {
     const bare = app({}, null);
     await bare.api.get(`${server.url}/no-base`).catch(() => undefined);
-    const listed = app({ tokenOrigins: [server.url] }, null);
+    const listed = app({ credentialOrigins: [server.url] }, null);
     await listed.api.get(`${server.url}/listed-no-base`);
 
     expect(server.authorizations('/no-base')[0]).toBeUndefined();

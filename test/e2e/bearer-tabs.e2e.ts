@@ -59,6 +59,18 @@ class Tab {
     return this.page.evaluate((to) => (window as TabWindow).bearerTab!.get(to), path);
   }
 
+  async reload(): Promise<void> {
+    await this.page.reload();
+    await this.page.waitForFunction(() => (window as TabWindow).bearerTab !== undefined);
+  }
+
+  /** Requests for the refresh lock that wait, in any tab of the browser. */
+  waitingForLock(): Promise<number> {
+    return this.page.evaluate(
+      async () => (await navigator.locks.query()).pending?.filter((lock) => lock.name === 'axios-refresh-interceptor').length ?? 0,
+    );
+  }
+
   /** Sends `count` requests to `prefix/0`, `prefix/1`… at once, and resolves to their statuses. */
   burst(prefix: string, count: number): Promise<number[]> {
     return this.page.evaluate(
@@ -121,6 +133,35 @@ describe('bearer tokens held in memory by two tabs of one browser', () => {
       expect(server.authorizations('/tab-b')).toEqual([`Bearer ${refreshed.access}`]);
       expect(server.count('/tab-b', 401)).toBe(0);
       expect(server.count('/refresh')).toBe(1);
+      expect(server.reused).toBe(0);
+    }));
+
+  it('keeps a tab that took the tokens of a tab that reloaded from presenting the rotated refresh token, in 5 rounds out of 5', () =>
+    twoTabs(async (server, a, b) => {
+      const loggedIn = server.logIn();
+      await a.setTokens(loggedIn);
+      await b.setTokens(loggedIn);
+      const calls: number[] = [];
+      for (let round = 0; round < 5; round += 1) {
+        server.revoke();
+        expect(await a.get(`/a/${round}`)).toBe(200);
+        await expect.poll(() => b.tokens(), { timeout: 10_000 }).toEqual(server.issued);
+        // Reloaded, the tab starts again from the tokens it kept in storage.
+        await a.reload();
+        await a.setTokens(server.issued);
+        server.revoke();
+        const before = server.count('/refresh');
+        const refreshGate = server.hold('/refresh');
+        const first = a.get(`/reloaded/${round}`);
+        await expect.poll(() => server.count('/refresh'), { timeout: 10_000 }).toBe(before + 1);
+        const second = b.get(`/b/${round}`);
+        await expect.poll(() => b.waitingForLock(), { timeout: 10_000 }).toBe(1);
+        refreshGate.open();
+
+        expect([await first, await second]).toEqual([200, 200]);
+        calls.push(server.count('/refresh') - before);
+      }
+      expect(calls).toEqual([1, 1, 1, 1, 1]);
       expect(server.reused).toBe(0);
     }));
 

@@ -31,7 +31,7 @@ function app(): { authFetch: typeof fetch; store: { token: string } } {
       store.refresh = data.refresh;
     },
     accessToken: () => store.token,
-    tokenOrigins: [server.url],
+    credentialOrigins: [server.url],
   });
   server.expireAccess();
   return { authFetch: createRefreshFetch(fetch, { session }), store };

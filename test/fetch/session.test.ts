@@ -1,6 +1,6 @@
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createRefreshInterceptor,
   createRefreshSession,
@@ -16,6 +16,7 @@ import type { AuthServer } from '../helpers/auth-server.js';
 import { bearerApp, bearerRefresh } from '../helpers/clients.js';
 import { FakeChannels, FakeLocks } from '../helpers/fake-tabs.js';
 import { turns, until } from '../helpers/gate.js';
+import { passCooldown } from '../helpers/cooldown.js';
 
 let server: AuthServer;
 const sessions: TabSession[] = [];
@@ -321,40 +322,55 @@ describe('createRefreshFetch: a failed refresh', () => {
     expect(isSessionExpiredError(error.rejected)).toBe(false);
     expect(expired()).toBe(0);
     server.refreshMode = 'rotate';
+    const cooling = (await outcome(authFetch(at('/api/again')))) as { rejected: unknown };
+    expect(isRefreshFailedError(cooling.rejected)).toBe(true);
+    expect(server.refreshCalls()).toBe(1);
+    passCooldown(cooling.rejected);
     expect((await authFetch(at('/api/again'))).status).toBe(200);
+    expect(server.refreshCalls()).toBe(2);
   });
 });
 
 describe('createRefreshFetch: a refresh that calls the wrapped fetch', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  it('waits on itself until refreshTimeout, then fails with RefreshFailedError', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  it('sends the refresh call straight out, after an await too: the refresh succeeds and the call is retried', async () => {
     let authFetch: typeof fetch = fetch;
     const session = createRefreshSession({
       refresh: async () => {
-        await authFetch(at('/refresh'), { method: 'POST' });
+        await Promise.resolve();
+        const answer = await authFetch(at('/refresh'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh: server.refresh }) });
+        if (!answer.ok) throw new Error(`refresh answered ${answer.status}`);
       },
       refreshTimeout: 1_000,
     });
     authFetch = createRefreshFetch(fetch, { session });
     server.expireAccess();
-    let settled = false;
-    const call = outcome(authFetch(at('/api/x'))).finally(() => {
-      settled = true;
+
+    const response = await authFetch(at('/api/x'));
+
+    expect(response.status).toBe(401);
+    expect(server.refreshCalls()).toBe(1);
+    expect(server.count('/api/x')).toBe(2);
+  });
+
+  it('ends a dead session at once when the refresh call goes through the wrapped fetch and is refused', async () => {
+    let authFetch: typeof fetch = fetch;
+    let expired = 0;
+    const session = createRefreshSession({
+      refresh: () => authFetch(at('/refresh'), { method: 'POST' }),
+      onSessionExpired: () => {
+        expired += 1;
+      },
     });
-    await until(() => session.refreshing);
+    authFetch = createRefreshFetch(fetch, { session });
+    server.expireAccess();
+    server.refreshMode = 'reject';
 
-    await vi.advanceTimersByTimeAsync(999);
+    const result = (await outcome(authFetch(at('/api/x')))) as { rejected: unknown };
+
+    expect(isSessionExpiredError(result.rejected)).toBe(true);
+    expect(server.refreshCalls()).toBe(1);
     await turns(5);
-    expect(settled).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
-    const result = (await call) as { rejected: unknown };
-
-    expect(isRefreshFailedError(result.rejected)).toBe(true);
-    expect(server.count('/api/x')).toBe(1);
+    expect(expired).toBe(1);
   });
 });
 

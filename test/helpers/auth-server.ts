@@ -20,6 +20,7 @@ export type RefreshMode = 'rotate' | 'reject' | 'error' | 'drop' | 'hang' | 'htm
 /**
  * A loopback server with short-lived access tokens and rotating, single-use refresh tokens,
  * recording everything it sees, so tests can assert on the server's side of a race.
+ * `POST /login` is a new log-in: it issues fresh tokens, whatever `refreshMode` is.
  */
 export interface AuthServer {
   readonly url: string;
@@ -93,6 +94,11 @@ export async function startAuthServer(): Promise<AuthServer> {
       await answerRefresh(req, res, body, record);
       return;
     }
+    if (path === '/login' && req.method === 'POST') {
+      record(200);
+      issue(res);
+      return;
+    }
     let status = 200;
     const code = /^\/public\/status\/(\d+)$/.exec(path);
     if (code) status = Number(code[1]);
@@ -144,6 +150,11 @@ export async function startAuthServer(): Promise<AuthServer> {
       return;
     }
     used.add(refresh);
+    issue(res);
+  }
+
+  /** Answers with the next generation of tokens, in the body and as cookies. */
+  function issue(res: http.ServerResponse): void {
     generation += 1;
     access = `access-${generation}`;
     refresh = `refresh-${generation}`;

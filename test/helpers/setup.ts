@@ -1,4 +1,4 @@
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, vi } from 'vitest';
 
 // The library must never write to the console; any call during a test fails that test.
 const methods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
@@ -10,6 +10,7 @@ for (const method of methods) {
 }
 
 afterEach(() => {
+  vi.useRealTimers();
   const seen = calls.splice(0);
   expect(seen, 'console output').toEqual([]);
 });

@@ -11,8 +11,9 @@
 import { getEventListeners } from 'node:events';
 import axios, { AxiosError, AxiosHeaders } from 'axios';
 import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError } from '../../src/index.js';
+import type { RefreshFailedError } from '../../src/index.js';
 import { startAuthServer } from '../helpers/auth-server.js';
 import type { AuthServer } from '../helpers/auth-server.js';
 import { sessionApp } from '../helpers/clients.js';
@@ -238,7 +239,12 @@ describe('in memory', () => {
     expect(controllers.filter((c) => getEventListeners(c.signal, 'abort').length > 0)).toEqual([]);
   }, 60_000);
 
-  it('treats a 304 answer to the refresh as transient: RefreshFailedError, no logout, and the next 401 refreshes again', async () => {
+  it('treats a 304 answer to the refresh as transient: RefreshFailedError, no logout, and the first 401 after the cooldown refreshes again', async () => {
+    // No jitter: the first backoff is half of 250 ms, exactly.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0);
+    onTestFinished(() => {
+      random.mockRestore();
+    });
     let notModified = true;
     const app = scriptedApp((config) => {
       if (config.url !== '/refresh' || !notModified) return undefined;
@@ -253,12 +259,22 @@ describe('in memory', () => {
       },
     });
     app.expire();
+    const failedAt = Date.now();
 
     const error = await failure(app.api.get('/a'));
 
     expect(isRefreshFailedError(error)).toBe(true);
     expect(((error as AxiosError).cause as AxiosError).response?.status).toBe(304);
+    expect((error as RefreshFailedError).retryAt).toBe(failedAt + 125);
     expect(expired).toBe(0);
+    // During the cooldown the next 401 fails at once, with the same cause; after it, it refreshes again.
+    vi.setSystemTime(failedAt + 124);
+    const cooling = await failure(app.api.get('/b'));
+    expect(isRefreshFailedError(cooling)).toBe(true);
+    expect((cooling as RefreshFailedError).retryAt).toBe(failedAt + 125);
+    expect((cooling as AxiosError).cause).toBe((error as AxiosError).cause);
+    expect(app.count('/refresh')).toBe(1);
+    vi.setSystemTime(failedAt + 125);
     await expect(app.api.get('/b')).resolves.toMatchObject({ status: 200 });
     expect(app.count('/refresh')).toBe(2);
   });

@@ -162,6 +162,8 @@ describe('a refresh that settles after eject', () => {
 
       answer.open();
       await flush();
+      // Its outcome is ignored: neither ended nor cooling down.
+      expect(interceptor.session.state).toBe('live');
       // Nothing listens any more: a 401 now reaches the caller as it is, with no refresh.
       expect((await failure(app.api.get('/later')) as AxiosError).response?.status).toBe(401);
       expect(calls).toBe(1);

@@ -1,9 +1,12 @@
 /**
- * Model-based tests: random schedules of requests, expiries, refresh outcomes, aborts and
- * ejects, some with refresh before expiry (`expiresAt`, `refreshMargin`) and some requests with
- * `skipAuthRefresh`, run against an in-memory auth server on fake time (the fake `Date.now()` is
- * the clock of the schedule, the server's token lifetimes and `expiresAt`), with the README's
- * guarantees checked during and after each one (helpers/world.ts and helpers/model-server.ts list them).
+ * Model-based tests: random schedules of requests, expiries, refresh outcomes (429 with and
+ * without Retry-After, 5xx, dropped, hanging, late ones that ignore their signal), aborts, ejects
+ * and log-ins, in bursts of traffic that land during cooldowns and after them, some with refresh
+ * before expiry (`expiresAt`, `refreshMargin`) and some requests with `skipAuthRefresh`, run
+ * against an in-memory auth server on fake time (the fake `Date.now()` is the clock of the
+ * schedule, the server's token lifetimes, `expiresAt` and the cooldowns; `Math.random`, the
+ * backoff's jitter, is fixed per schedule), with the README's guarantees checked during and after
+ * each one (helpers/world.ts, helpers/session-model.ts and helpers/model-server.ts list them).
  *
  * `npm test` runs 250 schedules; `npm run test:stress` runs 20 000 (STRESS_RUNS=n for more
  * or fewer). A failure prints the seed, the path and the shrunk schedule, followed by what
@@ -31,12 +34,14 @@ describe('random schedules against the in-memory auth server (fake timers)', () 
     async () => {
       const seen = new Map<OutcomeKind, number>(OUTCOME_KINDS.map((kind) => [kind, 0]));
       let aheadRefreshes = 0;
+      const moves = new Map<string, number>();
       await fc.assert(
         fc.asyncProperty(scheduleArbitrary(MEMORY_SCALE), async (schedule) => {
           const report = await runInMemory(schedule);
           if (report.violations.length > 0) throw violationError(report);
           for (const kind of OUTCOME_KINDS) seen.set(kind, (seen.get(kind) ?? 0) + report.kinds[kind]);
           aheadRefreshes += report.aheadRefreshes;
+          for (const [move, count] of Object.entries(report.moves)) moves.set(move, (moves.get(move) ?? 0) + count);
         }),
         // Past this, fast-check reports the smallest failing schedule found so far instead of
         // the test timing out without one.
@@ -49,6 +54,10 @@ describe('random schedules against the in-memory auth server (fake timers)', () 
       if (replay.path === undefined && RUNS >= 100) {
         expect([...seen].filter(([kind, count]) => kind !== 'undocumented' && count === 0)).toEqual([]);
         expect(aheadRefreshes, 'refreshes ahead of expiry').toBeGreaterThan(0);
+        // And they make every move of the session's state machine: 401s rejected during a
+        // cooldown and after an end, refreshes once a cooldown passed, waves that time out, late
+        // successes adopted, log-ins.
+        expect([...moves].filter(([, count]) => count === 0)).toEqual([]);
       }
     },
     TIMEOUT,

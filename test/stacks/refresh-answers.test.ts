@@ -8,6 +8,7 @@ import {
   isSessionExpiredError,
 } from '../../src/index.js';
 import type { RefreshContext } from '../../src/index.js';
+import { passCooldown } from '../helpers/cooldown.js';
 import { turns } from '../helpers/gate.js';
 import { rejection } from '../helpers/rejection.js';
 import { startStatusServer } from './helpers/refresh-status-server.js';
@@ -57,12 +58,20 @@ async function twoWaiting(api: AxiosInstance): Promise<AxiosError[]> {
   return Promise.all([rejection(api.get('/api/a')), rejection(api.get('/api/b'))]);
 }
 
-/** After a transient failure: the next 401 refreshes afresh and, when that succeeds, gets through. */
+/**
+ * After a transient failure: a 401 during the cooldown fails at once, with no refresh; the first
+ * 401 after it refreshes afresh and, when that succeeds, gets through.
+ */
 async function recovers({ api, expired }: App): Promise<void> {
   server.refreshAnswer = 200;
+  const cooling = await rejection(api.get('/api/c'));
+  expect(isRefreshFailedError(cooling)).toBe(true);
+  expect(server.refreshCalls()).toBe(1);
+  passCooldown(cooling);
   await expect(api.get('/api/c')).resolves.toMatchObject({ status: 200, data: { token: 'access-1' } });
   expect(server.refreshCalls()).toBe(2);
   expect(server.seen.filter((r) => r.path === '/api/c').map((r) => [r.status, r.token])).toEqual([
+    [401, 'access-0'],
     [401, 'access-0'],
     [200, 'access-1'],
   ]);
@@ -117,7 +126,7 @@ describe('answers to the refresh that end the session', () => {
 
 describe('answers to the refresh that are transient', () => {
   it.each([408, 429, 500, 502, 503, 504])(
-    'keeps the session on a refresh answered %i: RefreshFailedError, no onSessionExpired, and the next 401 refreshes afresh',
+    'keeps the session on a refresh answered %i: RefreshFailedError, no onSessionExpired, and the first 401 after the cooldown refreshes afresh',
     async (status) => {
       const session = app();
       server.refreshAnswer = status;

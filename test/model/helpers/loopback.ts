@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axios from 'axios';
+import { vi } from 'vitest';
 import { Log, ModelServer } from './model-server.js';
 import type { Answer } from './model-server.js';
 import { finishRun, scheduledEvents } from './memory.js';
@@ -55,8 +56,8 @@ async function startLoopback(model: ModelServer): Promise<Loopback> {
       }
       onGone();
     });
-    const send = ({ status, data }: Answer): void => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+    const send = ({ status, data, headers }: Answer): void => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(data));
     };
     const path = (req.url ?? '/').split('?')[0];
@@ -72,6 +73,12 @@ async function startLoopback(model: ModelServer): Promise<Loopback> {
         onGone = () => {};
         if (answer === 'drop') req.socket.destroy();
         else send(answer);
+      });
+      return;
+    }
+    if (path === '/login') {
+      timer = later(1, () => {
+        if (!gone) send(model.login());
       });
       return;
     }
@@ -135,6 +142,8 @@ export async function runOnLoopback(schedule: SchedulePlan): Promise<LoopbackRep
     unhandled.push(reason);
   };
   process.on('unhandledRejection', onUnhandled);
+  // The backoff's jitter, fixed per schedule: the model knows when each cooldown ends.
+  const random = vi.spyOn(Math, 'random').mockReturnValue(schedule.random);
   try {
     origin = Date.now();
     const world = new World(schedule, model, log, {
@@ -151,7 +160,7 @@ export async function runOnLoopback(schedule: SchedulePlan): Promise<LoopbackRep
       event.run(world);
     }
     const deadline = performance.now() + RUN_LIMIT_MS;
-    while ((world.unsettled > 0 || world.refreshing) && performance.now() < deadline) {
+    while (world.busy && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
     if (world.unsettled > 0) log.violation(`${world.unsettled} request(s) still unsettled after ${RUN_LIMIT_MS} ms`);
@@ -162,6 +171,7 @@ export async function runOnLoopback(schedule: SchedulePlan): Promise<LoopbackRep
       lostRotation: world.lostRotation(),
     };
   } finally {
+    random.mockRestore();
     process.off('unhandledRejection', onUnhandled);
     await loopback.close();
   }

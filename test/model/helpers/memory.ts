@@ -1,4 +1,4 @@
-import { AxiosError, CanceledError } from 'axios';
+import { AxiosError, AxiosHeaders, CanceledError } from 'axios';
 import type { AxiosAdapter, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { vi } from 'vitest';
 import { respond } from '../../helpers/memory-adapter.js';
@@ -88,7 +88,22 @@ export class MemoryTransport {
       }
       const answer = (result: Answer): void => {
         cleanup();
-        respond(config, result.status, result.data).then(resolve, reject);
+        // The shared helper answers without headers; a Retry-After rides on the refresh's 429.
+        const withHeaders = (response: AxiosResponse | undefined): void => {
+          if (response && result.headers) response.headers = new AxiosHeaders(result.headers);
+        };
+        respond(config, result.status, result.data).then(
+          (response) => {
+            withHeaders(response);
+            resolve(response);
+          },
+          (error: unknown) => {
+            // respond() rejects with an AxiosError, which carries the response.
+            const failed = error as AxiosError;
+            withHeaders(failed.response);
+            reject(failed);
+          },
+        );
       };
       const id = requestId(config.url);
       let due: number | undefined;
@@ -108,6 +123,11 @@ export class MemoryTransport {
           }
           cleanup();
           reject(new AxiosError('socket hang up', 'ECONNRESET', config, {}));
+        };
+      } else if (config.url === '/login') {
+        due = Date.now() + 1;
+        deliver = () => {
+          answer(this.server.login());
         };
       } else if (id !== undefined) {
         due = Date.now() + this.server.arrive(id);
@@ -134,6 +154,8 @@ export interface RunReport {
   refreshCalls: number;
   /** Refresh calls made ahead of expiry rather than for a 401. */
   aheadRefreshes: number;
+  /** How often the schedule made each move of the session's state machine. */
+  moves: Record<string, number>;
   steps: number;
 }
 
@@ -143,7 +165,7 @@ export function finishRun(world: World, log: Log, unhandled: readonly unknown[],
   for (const reason of unhandled) {
     log.violation(`unhandled rejection: ${reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason)}`);
   }
-  return { violations: log.violations, trace: log.trace, kinds, refreshCalls, aheadRefreshes: world.aheadRefreshes, steps };
+  return { violations: log.violations, trace: log.trace, kinds, refreshCalls, aheadRefreshes: world.aheadRefreshes, moves: world.moves, steps };
 }
 
 export interface Scheduled {
@@ -155,6 +177,7 @@ export interface Scheduled {
 export function scheduledEvents(schedule: SchedulePlan): Scheduled[] {
   const events: Scheduled[] = [];
   for (const at of schedule.expiries) events.push({ at, run: (world) => { world.expire(); } });
+  for (const login of schedule.logins) events.push({ at: login.at, run: (world) => { world.login(login.via); } });
   schedule.requests.forEach((plan, id) => {
     events.push({ at: plan.at, run: (world) => { world.start(id); } });
     if (plan.abortAfter !== undefined) {
@@ -163,11 +186,16 @@ export function scheduledEvents(schedule: SchedulePlan): Scheduled[] {
   });
   const { eject } = schedule;
   if (eject) events.push({ at: eject.at, run: (world) => { world.eject(eject.which); } });
-  // Stable: at one moment, expiries, then starts and aborts in request order, then the eject.
+  // Stable: at one moment, expiries, log-ins, then starts and aborts in request order, then the eject.
   return events.sort((x, y) => x.at - y.at);
 }
 
 const MAX_STEPS = 20_000;
+/**
+ * Where schedule time starts on the fake clock: a date of today, not 0, since the library reads
+ * a small `expiresAt` as seconds (1 is a second after 1970, not a millisecond).
+ */
+const ORIGIN = Date.UTC(2026, 0, 1);
 const FAKED = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'Date'] as const;
 
 /**
@@ -176,7 +204,9 @@ const FAKED = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'se
  * out before the next one, as they would between two I/O callbacks.
  */
 export async function runInMemory(schedule: SchedulePlan): Promise<RunReport> {
-  vi.useFakeTimers({ now: 0, toFake: [...FAKED] });
+  vi.useFakeTimers({ now: ORIGIN, toFake: [...FAKED] });
+  // The backoff's jitter, fixed per schedule so that a failing schedule replays exactly.
+  const random = vi.spyOn(Math, 'random').mockReturnValue(schedule.random);
   // axios appends the caller's stack to every error a request rejects with, and formatting
   // stacks through the test runner's source maps took an eighth of the run time. The model
   // never shows a stack: it names errors by name, code and message.
@@ -188,19 +218,20 @@ export async function runInMemory(schedule: SchedulePlan): Promise<RunReport> {
   };
   process.on('unhandledRejection', onUnhandled);
   try {
-    // The fake clock starts at 0, so schedule time is what `Date.now()` reads, for all of them.
-    const now = (): number => Date.now();
+    // Schedule time, for the trace and the server's token lifetimes.
+    const now = (): number => Date.now() - ORIGIN;
     const log = new Log(now);
     const server = new ModelServer(schedule, log, { exact: true, now });
     const transport = new MemoryTransport(server);
-    const world = new World(schedule, server, log, { transport: transport.adapter, exact: true, origin: 0 });
+    const world = new World(schedule, server, log, { transport: transport.adapter, exact: true, origin: ORIGIN });
     const events = scheduledEvents(schedule);
     let next = 0;
     let steps = 0;
     for (; steps < MAX_STEPS; steps += 1) {
       const event = events[next];
       const answer = transport.next();
-      const due = Math.min(event?.at ?? Infinity, answer?.due ?? Infinity);
+      const at = event ? ORIGIN + event.at : Infinity;
+      const due = Math.min(at, answer?.due ?? Infinity);
       if (due === Infinity) {
         // Only the library's own timers are left (a refresh that never answers).
         if (vi.getTimerCount() === 0) break;
@@ -208,14 +239,14 @@ export async function runInMemory(schedule: SchedulePlan): Promise<RunReport> {
       } else if (due > Date.now()) {
         // Fires the library's timers up to then, each in its own macrotask.
         await vi.advanceTimersByTimeAsync(due - Date.now());
-      } else if (event && event.at === due) {
+      } else if (event && at === due) {
         next += 1;
         event.run(world);
       } else if (answer) {
         transport.deliver(answer);
       }
       await flush();
-      world.checkTimers(vi.getTimerCount());
+      world.checkStep(vi.getTimerCount());
     }
     if (steps === MAX_STEPS) log.violation(`still busy after ${MAX_STEPS} steps`);
     if (transport.size > 0) log.violation(`${transport.size} answer(s) never delivered`);
@@ -225,6 +256,7 @@ export async function runInMemory(schedule: SchedulePlan): Promise<RunReport> {
   } finally {
     process.off('unhandledRejection', onUnhandled);
     Error.stackTraceLimit = stackTraceLimit;
+    random.mockRestore();
     vi.useRealTimers();
   }
 }

@@ -21,6 +21,7 @@ export class Log {
 export interface Answer {
   status: number;
   data: unknown;
+  headers?: Record<string, string>;
 }
 
 /** How a refresh call ends on the server: an answer, or the connection dropped. */
@@ -34,9 +35,7 @@ export interface RefreshCall {
 
 export interface ServerOptions {
   /**
-   * When client and server share one clock: over real sockets a new refresh may arrive before
-   * the server has seen the client close the one it abandoned, so the server's count of open
-   * refresh calls is only checked in memory (the client checks its own side either way).
+   * When client and server share one clock and every answer reaches the client (in memory).
    */
   exact: boolean;
   /** Ms since the start of the schedule, on the clock `Date.now()` reads in the app. */
@@ -56,8 +55,10 @@ export class ModelServer {
   expiries = 0;
   /** Refresh calls that issued new tokens. */
   rotations = 0;
-  /** Refresh calls answered with a 4xx. */
+  /** Refresh calls answered with a 4xx that ends a session (not 429). */
   rejected = 0;
+  /** Log-ins answered. */
+  logins = 0;
   /** Refresh calls that presented a refresh token already used once. */
   reuses = 0;
   refreshCalls = 0;
@@ -142,7 +143,9 @@ export class ModelServer {
     this.maxRefreshesInFlight = Math.max(this.maxRefreshesInFlight, this.refreshesInFlight);
     const call = { call: this.refreshCalls, plan: refreshPlan(this.schedule, this.refreshCalls - 1) };
     this.log.event(`server: refresh #${call.call} arrives (will be ${call.plan.outcome})`);
-    if (this.exact && this.refreshesInFlight > 1) {
+    // A call the client abandoned ends, client side, in a cooldown of 125 ms or more, long enough
+    // for the server to see the connection close even over real sockets: checked on both.
+    if (this.refreshesInFlight > 1) {
       this.log.violation(`refresh #${call.call} arrived while ${this.refreshesInFlight - 1} other refresh call(s) were in flight`);
     }
     const { ahead } = this.schedule;
@@ -153,6 +156,22 @@ export class ModelServer {
       this.log.violation(`refresh #${call.call} was made while the access token ${this.access} was still valid${margin}: no expiry called for it`);
     }
     return call;
+  }
+
+  /**
+   * A log-in: a new pair of tokens, whatever the client held before. With lifetimes, the access
+   * token lives `lifetime` from now, as refreshed ones do.
+   */
+  login(): Answer {
+    this.logins += 1;
+    this.access = `access-login-${this.logins}`;
+    this.refresh = `refresh-login-${this.logins}`;
+    this.issued.push(this.refresh);
+    this.log.event(`server: log-in ${this.logins} issues ${this.access}`);
+    const lifetime = this.schedule.ahead?.lifetime;
+    if (lifetime === undefined) return { status: 200, data: { access: this.access, refresh: this.refresh } };
+    this.accessEnds = this.now() + lifetime;
+    return { status: 200, data: { access: this.access, refresh: this.refresh, expiresIn: lifetime } };
   }
 
   /** The client gave up on a refresh call before it was answered. */
@@ -166,6 +185,12 @@ export class ModelServer {
     this.log.event(`server: refresh #${call} answered ${plan.outcome} (presented ${presented ?? 'nothing'})`);
     if (plan.outcome === 'drop') return 'drop';
     if (plan.outcome === '500') return { status: 500, data: { detail: 'server error' } };
+    if (plan.outcome === '429') {
+      const { retryAfter } = plan;
+      // An HTTP date reads the clock the client reads: schedule time in memory, wall time on loopback.
+      const value = retryAfter === 'date' ? new Date(Date.now() + 3000).toUTCString() : retryAfter;
+      return { status: 429, data: { detail: 'slow down' }, ...(value === undefined ? {} : { headers: { 'retry-after': value } }) };
+    }
     if (plan.outcome === 'ok' && presented !== undefined && this.used.has(presented)) {
       this.reuses += 1;
       this.log.violation(`refresh #${call} presented ${presented}, a refresh token that was already rotated`);

@@ -38,8 +38,9 @@ export function describe(error: unknown): string {
 function transientCause(cause: unknown): boolean {
   if (cause instanceof Error && cause.name === 'TimeoutError') return true;
   if (!isAxiosError(cause) || cause.config?.url !== '/refresh') return false;
-  // A 5xx answer, or the connection dropped (no response at all).
-  return cause.response ? cause.response.status >= 500 : cause.code !== 'ERR_CANCELED';
+  // A 429 or 5xx answer, the connection dropped (no response at all), or the call aborted after
+  // a timeout and settled so (the world checks it was that call's own outcome).
+  return cause.response ? cause.response.status === 429 || cause.response.status >= 500 : true;
 }
 
 /** Whether `cause` is the 401 answer to a refresh call. */

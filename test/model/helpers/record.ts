@@ -2,6 +2,12 @@ import type { AxiosResponse, CancelTokenSource } from 'axios';
 import type { Moment } from './expiry.js';
 import type { OutcomeKind } from './outcomes.js';
 import type { RequestPlan } from './schedule.js';
+import type { Joined, Verdict } from './session-model.js';
+
+/** A moment the library looked at a request, and whether the session refreshed nothing then (ended, or cooling down). */
+export interface Looked extends Moment {
+  readonly quiet: boolean;
+}
 
 /** What the world knows about one request of the schedule, from its start to its settling. */
 export interface RequestRecord {
@@ -24,7 +30,13 @@ export interface RequestRecord {
    */
   maybeHeld: boolean;
   /** Per attempt, a moment no later than the library's decision to send it. */
-  readonly looked: Moment[];
+  readonly looked: Looked[];
+  /** What the library had to do with the 401 of its first attempt, by the state of the session then. */
+  verdict: Verdict | undefined;
+  /** The refresh call it last waited on (held, or with its 401), from when. */
+  joined: Joined | undefined;
+  /** The refresh call its 401 started. */
+  triggered: number | undefined;
   /** Attempts that entered the instance's request chain, where the library decides to hold them. */
   requested: number;
   /** Times the app's own response interceptor saw this request's outcome. */
@@ -49,6 +61,9 @@ export function newRecord(id: number, plan: RequestPlan): RequestRecord {
     heldBy: undefined,
     maybeHeld: false,
     looked: [],
+    verdict: undefined,
+    joined: undefined,
+    triggered: undefined,
     requested: 0,
     seenByApp: 0,
     sends: 0,

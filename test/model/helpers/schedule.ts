@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
-/** How the auth server answers one refresh call. */
-export type RefreshOutcome = 'ok' | '401' | '500' | 'drop' | 'hang';
+/** How the auth server answers one refresh call (`429` with the plan's Retry-After, if any). */
+export type RefreshOutcome = 'ok' | '401' | '429' | '500' | 'drop' | 'hang';
 
 /** Which of the two instances a request goes through (`b` only with a shared session). */
 export type Which = 'a' | 'b';
@@ -36,6 +36,23 @@ export interface RefreshPlan {
   readonly outcome: RefreshOutcome;
   /** How long the server takes to answer (ignored for `hang`). */
   readonly latency: number;
+  /** With `429`: the Retry-After header, in seconds or `date` (an HTTP date 3 s ahead); none when undefined. */
+  readonly retryAfter: string | undefined;
+  /**
+   * A late refresh: `refresh` does not pass its signal on, so the call outlives `refreshTimeout`
+   * and settles when the server answers. Ignored for `hang`, which would never settle.
+   */
+  readonly ignoresSignal: boolean;
+}
+
+/**
+ * The app logs in again: when the session has ended, with a `skipAuthRefresh` POST through an
+ * instance (`post`) or by telling the session (`begin`); otherwise it only calls `begin()`, which
+ * must change nothing.
+ */
+export interface LoginPlan {
+  readonly at: number;
+  readonly via: 'begin' | 'post';
 }
 
 /**
@@ -62,10 +79,20 @@ export interface SchedulePlan {
   /** The answer to the n-th refresh call; calls past the end of the list succeed after 1 ms. */
   readonly refreshes: readonly RefreshPlan[];
   readonly eject: { readonly at: number; readonly which: Which } | undefined;
+  readonly logins: readonly LoginPlan[];
+  /** onSessionExpired sends the user to log in, and they are back `after` ms later; `undefined`: they never come back. */
+  readonly relogin: { readonly after: number; readonly via: LoginPlan['via'] } | undefined;
+  /**
+   * When each burst of traffic begins, in ms: the first at 0, the others after a pause, so that
+   * requests come during a cooldown and after it (up to a minute, for a capped Retry-After).
+   */
+  readonly bursts: readonly number[];
+  /** What `Math.random` returns during the run: the backoff's jitter, made deterministic. */
+  readonly random: number;
   readonly requests: readonly RequestPlan[];
 }
 
-export const DEFAULT_REFRESH: RefreshPlan = { outcome: 'ok', latency: 1 };
+export const DEFAULT_REFRESH: RefreshPlan = { outcome: 'ok', latency: 1, retryAfter: undefined, ignoresSignal: false };
 
 export function refreshPlan(schedule: SchedulePlan, call: number): RefreshPlan {
   return schedule.refreshes[call] ?? DEFAULT_REFRESH;
@@ -88,9 +115,12 @@ export function describeSchedule(schedule: SchedulePlan): string {
   const eject = schedule.eject === undefined
     ? 'no eject'
     : `eject ${schedule.shared ? `instance ${schedule.eject.which}` : 'the instance'} at ${schedule.eject.at} ms`;
-  const refreshes = schedule.refreshes.map(
-    (plan, i) => `#${i + 1} ${plan.outcome}${plan.outcome === 'hang' ? '' : ` after ${plan.latency} ms`}`,
-  );
+  const refreshes = schedule.refreshes.map((plan, i) => {
+    const retryAfter = plan.outcome === '429' && plan.retryAfter !== undefined ? ` (Retry-After: ${plan.retryAfter})` : '';
+    const late = plan.ignoresSignal && plan.outcome !== 'hang' ? ', ignoring its signal' : '';
+    return `#${i + 1} ${plan.outcome}${retryAfter}${plan.outcome === 'hang' ? '' : ` after ${plan.latency} ms`}${late}`;
+  });
+  const logins = schedule.logins.map((login) => `${login.at} ms (${login.via})`);
   const { stack } = schedule;
   const again = { no: 'attached once', same: 'attached twice with the same options', new: 'attached again with new options' }[stack.again];
   return [
@@ -99,6 +129,8 @@ export function describeSchedule(schedule: SchedulePlan): string {
     `the server revokes the access token at: ${schedule.expiries.length === 0 ? 'never' : schedule.expiries.map((t) => `${t} ms`).join(', ')}`,
     describeAhead(schedule.ahead),
     `refresh calls: ${[...refreshes, `then ok after ${DEFAULT_REFRESH.latency} ms`].join(', ')}`,
+    `bursts of traffic from: ${schedule.bursts.map((t) => `${t} ms`).join(', ')}; Math.random() = ${schedule.random}`,
+    `log-ins: ${logins.length === 0 ? 'none' : logins.join(', ')}; ${schedule.relogin ? `after onSessionExpired, ${schedule.relogin.after} ms later (${schedule.relogin.via})` : 'none after onSessionExpired'}`,
     `${schedule.requests.length} requests:`,
     ...schedule.requests.map((plan, id) => describeRequest(plan, id, schedule.shared)),
   ].join('\n');
@@ -118,6 +150,8 @@ export interface TimeScale {
   readonly latency: number;
   readonly abortAfter: number;
   readonly refreshLatency: number;
+  /** Latencies of a refresh that ignores its signal: now and then past `refreshTimeout`, a late refresh. */
+  readonly lateRefreshLatency: { readonly min: number; readonly max: number };
   readonly refreshTimeout: { readonly min: number; readonly max: number };
   readonly maxRequests: number;
   /**
@@ -127,6 +161,13 @@ export interface TimeScale {
    */
   readonly lifetime: { readonly min: number; readonly max: number };
   readonly margin: number;
+  /**
+   * The pause between one burst of traffic (`horizon` long) and the next, and how many bursts
+   * may follow the first: to land before and after the end of a cooldown (125 ms to 5 s of
+   * backoff, or a Retry-After of up to a minute).
+   */
+  readonly pauses: ReadonlyArray<{ readonly min: number; readonly max: number; readonly weight: number }>;
+  readonly maxPauses: number;
 }
 
 export const MEMORY_SCALE: TimeScale = {
@@ -134,27 +175,48 @@ export const MEMORY_SCALE: TimeScale = {
   latency: 30,
   abortAfter: 60,
   refreshLatency: 40,
+  lateRefreshLatency: { min: 0, max: 250 },
   // Below the refresh latencies now and then, so that slow refreshes time out too.
   refreshTimeout: { min: 5, max: 100 },
   maxRequests: 200,
   lifetime: { min: 20, max: 150 },
   margin: 40,
+  // Fake time: a pause costs nothing, a minute included.
+  pauses: [
+    { min: 0, max: 600, weight: 3 },
+    { min: 0, max: 6_000, weight: 2 },
+    { min: 59_900, max: 60_100, weight: 1 },
+  ],
+  maxPauses: 3,
 };
 
 /**
- * Real time: refreshes answer well within `refreshTimeout`, so only `hang` times out (a refresh
- * answered just as the client gives up would rotate a token the client never gets).
+ * Real time: refreshes that honour their signal answer well within `refreshTimeout`, so only
+ * `hang` times out among them (a refresh answered just as the client gives up would rotate a
+ * token the client never gets); one that ignores its signal may answer late, and the client
+ * still gets its tokens. A pause is waited for, so there is one at most, and short: past the
+ * first backoff (125 to 250 ms) now and then.
  */
 export const LOOPBACK_SCALE: TimeScale = {
   horizon: 60,
   latency: 15,
   abortAfter: 40,
   refreshLatency: 20,
+  lateRefreshLatency: { min: 0, max: 300 },
   refreshTimeout: { min: 150, max: 250 },
   maxRequests: 200,
   lifetime: { min: 10, max: 90 },
   margin: 25,
+  pauses: [{ min: 0, max: 300, weight: 1 }],
+  maxPauses: 1,
 };
+
+/** A time within one burst of traffic: which burst (modulo their number), and when in it. */
+type Placed<T> = readonly [burst: number, plan: T];
+
+function placed<T>(plan: fc.Arbitrary<T>): fc.Arbitrary<Placed<T>> {
+  return fc.tuple(fc.nat({ max: 3 }), plan);
+}
 
 function requestArbitrary(scale: TimeScale, shared: boolean): fc.Arbitrary<RequestPlan> {
   return fc.record({
@@ -190,16 +252,32 @@ function aheadArbitrary(scale: TimeScale): fc.Arbitrary<AheadPlan | undefined> {
 }
 
 function refreshArbitrary(scale: TimeScale, outcomes: readonly RefreshOutcome[]): fc.Arbitrary<RefreshPlan> {
-  return fc.record({
-    outcome: fc.constantFrom(...outcomes),
-    latency: fc.integer({ min: 0, max: scale.refreshLatency }),
-  });
+  return fc
+    .record({
+      // Each failure but 401 starts a cooldown that outlasts a burst, and 401 ends the session:
+      // successes are as likely as all of them together, so that runs do not all die young.
+      outcome: outcomes.includes('ok')
+        ? fc.oneof({ arbitrary: fc.constant<RefreshOutcome>('ok'), weight: 1 }, { arbitrary: fc.constantFrom(...outcomes.filter((o) => o !== 'ok')), weight: 1 })
+        : fc.constantFrom(...outcomes),
+      ignoresSignal: fc.oneof({ arbitrary: fc.constant(false), weight: 2 }, { arbitrary: fc.constant(true), weight: 1 }),
+      // Whole seconds, a minute past the cap, and a date; none at all falls back on the backoff.
+      retryAfter: fc.constantFrom<string | undefined>(undefined, '0', '2', '120', 'date'),
+    })
+    .chain(({ outcome, ignoresSignal, retryAfter }) =>
+      fc
+        .integer(ignoresSignal ? { min: scale.lateRefreshLatency.min, max: scale.lateRefreshLatency.max } : { min: 0, max: scale.refreshLatency })
+        .map((latency) => ({ outcome, latency, ignoresSignal, retryAfter: outcome === '429' ? retryAfter : undefined })),
+    );
+}
+
+function pauseArbitrary(scale: TimeScale): fc.Arbitrary<number> {
+  return fc.oneof(...scale.pauses.map(({ min, max, weight }) => ({ arbitrary: fc.integer({ min, max }), weight })));
 }
 
 /** Schedules of 1 to `scale.maxRequests` requests with every kind of event the model knows. */
 export function scheduleArbitrary(
   scale: TimeScale,
-  outcomes: readonly RefreshOutcome[] = ['ok', '401', '500', 'drop', 'hang'],
+  outcomes: readonly RefreshOutcome[] = ['ok', '401', '429', '500', 'drop', 'hang'],
 ): fc.Arbitrary<SchedulePlan> {
   return fc.boolean().chain((shared) =>
     fc
@@ -212,21 +290,42 @@ export function scheduleArbitrary(
         }),
         shared: fc.constant(shared),
         refreshTimeout: fc.integer(scale.refreshTimeout),
-        expiries: fc.array(fc.integer({ min: 0, max: scale.horizon }), { maxLength: 4 }).map((times) => [...times].sort((x, y) => x - y)),
+        expiries: fc.array(placed(fc.integer({ min: 0, max: scale.horizon })), { maxLength: 4 }),
         ahead: aheadArbitrary(scale),
-        refreshes: fc.array(refreshArbitrary(scale, outcomes), { maxLength: 4 }),
+        refreshes: fc.array(refreshArbitrary(scale, outcomes), { maxLength: 6 }),
         eject: fc.oneof(
           { arbitrary: fc.constant(undefined), weight: 7 },
           {
-            arbitrary: fc.record({
-              at: fc.integer({ min: 0, max: scale.horizon + scale.latency }),
-              which: shared ? fc.constantFrom<Which>('a', 'b') : fc.constant<Which>('a'),
-            }),
+            arbitrary: placed(
+              fc.record({
+                at: fc.integer({ min: 0, max: scale.horizon + scale.latency }),
+                which: shared ? fc.constantFrom<Which>('a', 'b') : fc.constant<Which>('a'),
+              }),
+            ),
             weight: 3,
           },
         ),
-        requests: fc.array(requestArbitrary(scale, shared), { minLength: 1, maxLength: scale.maxRequests, size: 'max' }),
+        logins: fc.array(
+          placed(fc.record({ at: fc.integer({ min: 0, max: scale.horizon }), via: fc.constantFrom<LoginPlan['via']>('begin', 'post') })),
+          { maxLength: 2 },
+        ),
+        relogin: fc.option(fc.record({ after: fc.integer({ min: 0, max: scale.horizon }), via: fc.constantFrom<LoginPlan['via']>('begin', 'post') }), { nil: undefined }),
+        pauses: fc.array(pauseArbitrary(scale), { maxLength: scale.maxPauses }),
+        random: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        requests: fc.array(placed(requestArbitrary(scale, shared)), { minLength: 1, maxLength: scale.maxRequests, size: 'max' }),
       })
-      .map(withDescription),
+      .map(({ expiries, eject, logins, pauses, requests, ...rest }) => {
+        const bursts = [0];
+        for (const pause of pauses) bursts.push(bursts[bursts.length - 1]! + scale.horizon + pause);
+        const start = (burst: number): number => bursts[burst % bursts.length]!;
+        return withDescription({
+          ...rest,
+          expiries: expiries.map(([burst, at]) => start(burst) + at).sort((x, y) => x - y),
+          eject: eject && { ...eject[1], at: start(eject[0]) + eject[1].at },
+          logins: logins.map(([burst, login]) => ({ ...login, at: start(burst) + login.at })).sort((x, y) => x.at - y.at),
+          bursts,
+          requests: requests.map(([burst, plan]) => ({ ...plan, at: start(burst) + plan.at })),
+        });
+      }),
   );
 }

@@ -10,29 +10,58 @@ import { OUTCOME_KINDS, classifyError, classifyResponse, describe, is401 } from 
 import type { OutcomeKind } from './outcomes.js';
 import { newRecord } from './record.js';
 import type { RequestRecord } from './record.js';
-import type { SchedulePlan, Which } from './schedule.js';
+import { refreshPlan } from './schedule.js';
+import type { LoginPlan, SchedulePlan, Which } from './schedule.js';
+import { SessionModel } from './session-model.js';
+import type { CallRecord, Joined } from './session-model.js';
 
 /*
- * The invariants of the model, and where each is checked (W: this file, S: model-server.ts,
- * E: expiry.ts, O: outcomes.ts, D: the drivers in memory.ts and loopback.ts):
+ * The invariants of the model, and where each is checked (W: this file, M: session-model.ts,
+ * S: model-server.ts, E: expiry.ts, O: outcomes.ts, D: the drivers in memory.ts and loopback.ts).
+ * The model keeps its own picture of the session's state machine (M), built from what `refresh`
+ * and the server did, and asks it what the library must do:
  *
  * - every request settles exactly once (W settle, finish; D bounds each run)
- * - at most one refresh in flight per session: counted where `refresh` runs (W refresh) and,
- *   in memory, where the server receives it (S arriveRefresh)
+ * - never two refresh calls out at once, a late one (its waiters gave up at refreshTimeout, the
+ *   call goes on) included: counted from the call to `refresh` until it settles (W refresh,
+ *   M started) and where the server receives it until it answers (S arriveRefresh)
+ * - session.state is the model's after every step: ended after a rejected refresh, refreshing
+ *   while a call is out, cooling-down until the cooldown's retryAt, else live (W checkStep)
+ * - ended stays ended: after a rejected refresh no refresh starts, ahead of expiry or for a 401,
+ *   until a log-in (M started); a 401 then rejects at once with a SessionExpiredError caused by
+ *   that rejection, whenever its request was sent (W judge401, checkCause); onSessionExpired and
+ *   session-ended come once per end, never again for later 401s (W finish, M observe)
+ * - a log-in (a skipAuthRefresh POST that succeeds, or session.begin()) makes an ended session
+ *   live, reported once (session-began); a 401 of a request sent before it is retried once
+ *   without a refresh; begin() on a session that has not ended changes nothing (W login, M)
+ * - after a transient failure (429, 5xx, a dropped connection, a call aborted after a timeout)
+ *   no refresh starts before the cooldown's retryAt: now + Retry-After (capped at a minute), or
+ *   the backoff min(5000, 250 * 2^(n-1)) * (1 + Math.random()) / 2 for the n-th failure in a
+ *   row, as the refresh-failed event tells it (M started, cooled); a 401 meanwhile rejects at
+ *   once with a RefreshFailedError caused by that failure, whose retryAt is that one and in the
+ *   future, unless a refresh succeeded since its request was sent (W judge401, checkCause)
+ * - a 401 with a call out joins it, in a wave with its own refreshTimeout timer: the wave times
+ *   out exactly refreshTimeout after it began (M timedOut) and its waiters get a
+ *   RefreshFailedError caused by that very timeout, with no retryAt; when the call settles, the
+ *   waiters of the wave then waiting get its outcome: a late success is adopted (they are
+ *   retried, none gets a failure), a rejection ends the session, a transient failure starts the
+ *   cooldown (W checkCause, M settled); a 401 with the session live, no call out and no success
+ *   since its request was sent starts a refresh at once (W judge401)
  * - no refresh while the access token is still good (not revoked and, with expiresAt, not yet
  *   within the margin of the end of its lifetime), and no more successful refreshes than
- *   revocations and tokens that reached that margin (S arriveRefresh, W finish): failed
- *   refreshes may be retried by the next 401
- * - a refresh is only started by a request sent after the latest refresh that succeeded or
- *   was rejected (W refresh); a retry only goes out after a refresh that succeeded after the
- *   request was sent (W sending)
- * - a refresh without a 401 is one ahead of expiry: only with expiresAt, and only once the app
- *   knows its token to be within the margin (W startedAhead)
+ *   revocations and tokens that reached that margin (S arriveRefresh, W finish)
+ * - a refresh is only started by a request sent after the latest refresh that succeeded or was
+ *   rejected, or log-in (W refresh); a retry only goes out after a refresh that succeeded (or a
+ *   log-in) after the request was sent (W sending)
+ * - a refresh without a 401 is one ahead of expiry: only with expiresAt, only once the app knows
+ *   its token to be within the margin (W startedAhead), and never during a cooldown (M started)
  * - with expiresAt, no attempt goes out with a token the app knew to be within the margin when
  *   the library looked at it (at the start, or when the 401 that led to the retry came back),
- *   except a token stored after that (from the refresh it waited for), a skipAuthRefresh request
- *   and a request of an ejected instance (W checkMargin, E misuse); in memory the moment is the
- *   send itself, on real time the moment before the library looked, as the clock moves on
+ *   except a token stored after that (from the refresh it waited for), a skipAuthRefresh
+ *   request, a request of an ejected instance, one the library looked at while the session had
+ *   ended or cooled down, and one that waited on a refresh ahead of expiry that failed or timed
+ *   out (W checkMargin, E misuse); in memory the moment is the send itself, on real time the
+ *   moment before the library looked, as the clock moves on
  * - no request reaches the server more than twice, nor twice unless its first answer was 401 (S arrive)
  * - a skipAuthRefresh request goes out at once whatever the session is doing (W goesOutAtOnce),
  *   is never retried (W sending, S arrive) and reaches the server exactly once (W reachedOnce),
@@ -40,24 +69,24 @@ import type { SchedulePlan, Which } from './schedule.js';
  *   and its caller gets the answer as it was: the very response or 401 error of its only
  *   attempt, never a refresh error (O classifySkipped, classifyResponse)
  * - a rotated refresh token is never presented again (S answerRefresh)
- * - onSessionExpired is called once per rejected refresh, with a SessionExpiredError (W)
+ * - onSessionExpired is called with a SessionExpiredError (W)
  * - callers get only the documented outcomes, each consistent with what happened, and a caller
  *   that resolves gets the very response of its last attempt (O classify*)
- * - held requests do not go out before their refresh settles, nor at all when it fails; a
- *   request is held by the refresh in flight when it starts or, with expiresAt, by the one it
- *   starts when its token is within the margin (W sending, holder); nothing else holds a
- *   request: the check is lazy, made as the request reaches the adapter (W goesOutAtOnce; on
+ * - held requests do not go out before their wait ends, nor at all when it ends without new
+ *   credentials (unless the refresh was one ahead of expiry); a request is held by the call out
+ *   when it starts or, with expiresAt, by the one it starts when its token is within the margin,
+ *   and never while the session has ended or cools down (W sending, holder); nothing else holds
+ *   a request: the check is lazy, made as the request reaches the adapter (W goesOutAtOnce; on
  *   real time, a request that a refresh or the margin overtook before it got there is left
  *   out: whether it was held is not known)
  * - an abort rejects a pending request at once; an eject settles what waits at once (a 401
  *   waiting on a refresh rejects with that 401, an attempt held in the request chain, a retry
- *   too, is sent), and abandons the refresh of the instance's own session (W abort, eject)
- * - no unhandled rejection; no timer but the refresh timeout while refreshing, none after,
- *   with expiresAt too (D, W checkTimers)
+ *   too, is sent), and aborts the signal of the refresh of the instance's own session, whose
+ *   outcome, when it settles later, changes nothing (W abort, eject, M settled)
+ * - no unhandled rejection; no timer but the refreshTimeout of the wave waiting on the call out:
+ *   none once it timed out or the call settled, with expiresAt too, and none for a cooldown
+ *   (D, W checkStep)
  */
-
-/** How a refresh call ended, as the app's `refresh` saw it. */
-type RefreshEnd = 'succeeded' | 'rejected' | 'failed';
 
 interface Tokens {
   access: string;
@@ -102,24 +131,24 @@ export class World {
   private readonly interceptors = new Map<Which, RefreshInterceptor>();
   private readonly ejected = new Set<Which>();
   private readonly records: RequestRecord[];
-  private readonly refreshEnds = new Map<number, RefreshEnd>();
   private readonly exact: boolean;
+  /** Where schedule time starts on the `Date.now()` clock. */
+  private readonly origin: number;
+  /** The model's own picture of the session the app refreshes through. */
+  private readonly model: SessionModel;
   /** What the app tells `expiresAt`, in schedules that refresh before expiry. */
   private readonly expiry: KnownExpiries | undefined;
   /** Refresh calls started without a 401, ahead of expiry. */
   aheadRefreshes = 0;
-  /** Which refresh calls those were. */
-  private readonly aheadCalls = new Set<number>();
-  /** When the latest refresh ahead of expiry that failed transiently ended, in event order. */
-  private lastSoftFailure = -1;
   /** Counts starts, stored tokens and refresh endings: JavaScript runs them one at a time, so it orders them. */
   private order = 0;
-  /** When the latest refresh that succeeded or was rejected ended, and the latest that succeeded. */
-  private lastDecisive = -1;
-  private lastSuccess = -1;
   private refreshCalls = 0;
+  /** Calls to `refresh` that have not settled, counted apart from the model. */
   private refreshesRunning = 0;
   private sessionExpiredCalls = 0;
+  /** Log-ins sent as a POST and not answered yet, and users sent to the log-in page and not back yet. */
+  private loginsPending = 0;
+  private loginTimers = 0;
 
   constructor(
     private readonly schedule: SchedulePlan,
@@ -129,6 +158,15 @@ export class World {
   ) {
     this.records = schedule.requests.map((plan, id) => newRecord(id, plan));
     this.exact = options.exact;
+    this.origin = options.origin;
+    this.model = new SessionModel({
+      log,
+      tick: () => this.order++,
+      exact: options.exact,
+      refreshTimeout: schedule.refreshTimeout,
+      random: schedule.random,
+      origin: options.origin,
+    });
     const { ahead } = schedule;
     const expiry = ahead ? new KnownExpiries(ahead.margin, options.origin) : undefined;
     expiry?.learn(this.store.access, options.origin + (ahead?.firstExpiry ?? 0), -1);
@@ -139,6 +177,7 @@ export class World {
         this.sessionExpiredCalls += 1;
         this.log.event('app: onSessionExpired');
         if (!isSessionExpiredError(error)) this.log.violation(`onSessionExpired was given ${describe(error)}`);
+        this.sendToLogin();
         // Errors thrown by the handler must be ignored; alternate a throw and a rejection.
         if (this.sessionExpiredCalls % 2 === 0) throw new Error('onSessionExpired failed');
         return Promise.reject(new Error('onSessionExpired rejected'));
@@ -188,6 +227,7 @@ export class World {
         runWhen: (config) => {
           const record = this.records[requestId(config.url) ?? -1];
           const attempt = (config as { axiosRefreshRetried?: boolean }).axiosRefreshRetried ? 2 : 1;
+          if (record && attempt === 2 && record.requested < 2) this.retrying(record);
           if (record) record.requested = Math.max(record.requested, attempt);
           return false;
         },
@@ -196,15 +236,34 @@ export class World {
       this.interceptors.set(name, interceptor);
     }
     this.session = this.interceptors.get('a')!.session;
+    this.session.observe((event) => {
+      this.model.observe(event, Date.now());
+    });
+    // Setup that attached new options left the first session behind: it never refreshes again.
+    for (const other of this.sessions) {
+      if (other === this.session) continue;
+      other.observe((event) => {
+        this.log.violation(`the session left behind by new options reported ${event.type}`);
+      });
+    }
+  }
+
+  /** How often the schedule made each move of the session's state machine. */
+  get moves(): Record<string, number> {
+    return { ...this.model.moves };
   }
 
   private async refresh({ client, signal, error }: RefreshContext): Promise<void> {
     this.refreshCalls += 1;
     const call = this.refreshCalls;
+    const now = Date.now();
     const trigger = this.records[requestId(error?.config?.url) ?? -1];
-    this.log.event(`app: refresh #${call} starts, ${error ? `for r${trigger?.id ?? '?'}` : 'ahead of expiry'}`);
+    // A late refresh: the call outlives refreshTimeout, and settles when the server answers.
+    const plan = refreshPlan(this.schedule, call - 1);
+    const late = plan.ignoresSignal && plan.outcome !== 'hang';
+    this.log.event(`app: refresh #${call} starts, ${error ? `for r${trigger?.id ?? '?'}` : 'ahead of expiry'}${late ? ', ignoring its signal' : ''}`);
     if (this.refreshesRunning > 0) {
-      this.log.violation(`refresh #${call} started while ${this.refreshesRunning} other refresh(es) of the session ran`);
+      this.log.violation(`refresh #${call} started while ${this.refreshesRunning} other call(s) to refresh had not settled`);
     }
     if (!error) {
       this.startedAhead(call);
@@ -212,52 +271,46 @@ export class World {
       this.log.violation(`refresh #${call} started without a 401 of a request of the schedule`);
     } else if (trigger.plan.skip) {
       this.log.violation(`refresh #${call} started for the 401 of r${trigger.id}, which has skipAuthRefresh`);
-    } else if (trigger.sentAt < this.lastDecisive) {
-      this.log.violation(
-        `refresh #${call} started for r${trigger.id}, sent before the latest refresh that succeeded or was rejected: ` +
-          'its 401 should be retried or rejected without another refresh',
-      );
+    } else {
+      trigger.triggered = call;
+      if (trigger.sentAt < this.model.lastDecisive) {
+        this.log.violation(
+          `refresh #${call} started for r${trigger.id}, sent before the latest refresh that succeeded or was rejected (or log-in): ` +
+            'its 401 should be retried or rejected without another refresh',
+        );
+      }
+      if (trigger.verdict !== undefined && trigger.verdict !== 'start') {
+        this.log.violation(`refresh #${call} started for the 401 of r${trigger.id}, which came when the library had to ${trigger.verdict === 'join' ? 'join the call out' : trigger.verdict}`);
+      }
     }
+    const record: CallRecord = { call, ahead: !error, signal, timeouts: [], end: undefined, cause: undefined, endOrder: -1 };
+    this.model.started(record, now);
     this.refreshesRunning += 1;
-    let running = true;
-    // A refresh counts as running until it settles or the session abandons it.
-    const stop = (end: RefreshEnd): void => {
-      if (!running) return;
-      running = false;
-      this.refreshesRunning -= 1;
-      this.refreshEnds.set(call, end);
-      if (end === 'failed' && this.aheadCalls.has(call)) this.lastSoftFailure = this.order++;
-      if (end !== 'failed') this.lastDecisive = this.order++;
-      if (end === 'succeeded') this.lastSuccess = this.lastDecisive;
-    };
-    const abandoned = (): void => {
-      stop('failed');
-    };
-    signal.addEventListener('abort', abandoned);
     try {
-      const { data } = await client.post<Issued>('/refresh', { refresh: this.store.refresh }, { signal });
+      const { data } = await client.post<Issued>('/refresh', { refresh: this.store.refresh }, late ? {} : { signal });
       this.store.access = data.access;
       this.store.refresh = data.refresh;
       this.stored.add(data.refresh);
       if (this.expiry && data.expiresIn !== undefined) {
-        const now = Date.now();
-        this.expiry.learn(data.access, now + data.expiresIn, this.order++, now);
+        const at = Date.now();
+        this.expiry.learn(data.access, at + data.expiresIn, this.order++, at);
       }
       this.log.event(`app: refresh #${call} stored ${this.expiry?.describe(data.access) ?? data.access}`);
-      stop('succeeded');
+      this.refreshesRunning -= 1;
+      this.model.settled(record, 'succeeded', undefined, Date.now());
     } catch (failure) {
       const status = isAxiosError(failure) ? failure.response?.status : undefined;
-      stop(status !== undefined && status >= 400 && status < 500 ? 'rejected' : 'failed');
+      const rejected = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+      this.log.event(`app: refresh #${call} failed: ${describe(failure)}`);
+      this.refreshesRunning -= 1;
+      this.model.settled(record, rejected ? 'rejected' : 'failed', failure, Date.now());
       throw failure;
-    } finally {
-      signal.removeEventListener('abort', abandoned);
     }
   }
 
   /** Without a 401: only with `expiresAt`, and only once the token is within the margin. */
   private startedAhead(call: number): void {
     this.aheadRefreshes += 1;
-    this.aheadCalls.add(call);
     const { expiry } = this;
     if (!expiry) {
       this.log.violation(`refresh #${call} started without a 401, and the app gave no expiresAt`);
@@ -282,7 +335,9 @@ export class World {
         (error: unknown) => {
           record.rejections[attempt] = error;
           // The library decides about a retry only once this failure has reached it.
-          record.looked[attempt + 1] = { time: Date.now(), order: this.order };
+          const now = Date.now();
+          record.looked[attempt + 1] = { time: now, order: this.order, quiet: this.model.quiet(now) };
+          if (attempt === 0 && is401(error)) this.judge401(record, now);
           throw error;
         },
       );
@@ -294,8 +349,8 @@ export class World {
     if (record.plan.skip && record.sends > 1) {
       this.log.violation(`r${record.id} has skipAuthRefresh but was sent again`);
     }
-    if (record.sends === 2 && this.lastSuccess < record.sentAt) {
-      this.log.violation(`r${record.id} was retried with no refresh succeeding after it was sent: it carries the credentials that failed`);
+    if (record.sends === 2 && this.model.lastSuccess < record.sentAt) {
+      this.log.violation(`r${record.id} was retried with no refresh succeeding (nor log-in) after it was sent: it carries the credentials that failed`);
     }
     this.checkMargin(record, token);
     if (record.sends > 1 || this.ejected.has(record.plan.on)) return;
@@ -304,29 +359,32 @@ export class World {
       record.sentAt = this.order++;
       return;
     }
-    const { heldBy } = record;
-    if (heldBy === undefined) {
+    const { heldBy, joined } = record;
+    const call = heldBy === undefined ? undefined : this.model.calls.get(heldBy);
+    if (heldBy === undefined || !call || !joined) {
       // The library looks as the request reaches the adapter, and one that a refresh overtook on
       // its way there goes out under that refresh's credentials: it counts as sent now.
       record.sentAt = this.order++;
       return;
     }
-    const end = this.refreshEnds.get(heldBy);
-    if (end === undefined && this.refreshing) {
-      this.log.violation(`r${record.id} was started during refresh #${heldBy} and went out before it settled`);
-    } else if (this.failedSoftly(heldBy)) {
-      // README: a refresh ahead of expiry that fails transiently lets the request go out as it is.
-    } else if (end !== undefined && end !== 'succeeded') {
-      this.log.violation(`r${record.id} was held by refresh #${heldBy}, which ${end}, and went out anyway`);
-    } else {
+    const outcome = this.model.waveOutcome(joined);
+    if (!outcome) {
+      this.log.violation(`r${record.id} was held by refresh #${heldBy} and went out before its wait ended`);
+    } else if (outcome.end === 'succeeded') {
       // README: held requests count as sent under the new credentials, so from now on.
       record.sentAt = this.order++;
+    } else if (!call.ahead || outcome.end === 'rejected') {
+      // README: only a refresh ahead of expiry that fails transiently (or times out) lets the request go out as it is.
+      const how = outcome.end === 'failed' ? 'a transient failure' : outcome.end === 'timeout' ? 'a timeout' : 'a rejection';
+      this.log.violation(`r${record.id} was held by refresh #${heldBy}, whose wait ended with ${how}, and went out anyway`);
     }
   }
 
-  /** Whether refresh `call` was one ahead of expiry that failed transiently. */
-  private failedSoftly(call: number | undefined): boolean {
-    return call !== undefined && this.aheadCalls.has(call) && this.refreshEnds.get(call) === 'failed';
+  /** Whether the request waited on a refresh ahead of expiry that ended without new credentials, and went out as it was. */
+  private heldSoftly(record: RequestRecord): boolean {
+    const call = record.heldBy === undefined ? undefined : this.model.calls.get(record.heldBy);
+    const outcome = record.joined && this.model.waveOutcome(record.joined);
+    return call !== undefined && call.ahead && outcome !== undefined && (outcome.end === 'timeout' || outcome.end === 'failed');
   }
 
   /**
@@ -336,14 +394,16 @@ export class World {
   private checkMargin(record: RequestRecord, token: string | undefined): void {
     const { expiry } = this;
     if (!expiry || token === undefined || record.plan.skip || this.ejected.has(record.plan.on)) return;
-    if (record.sends === 1 && this.failedSoftly(record.heldBy)) return;
+    if (record.sends === 1 && this.heldSoftly(record)) return;
     const looked = record.looked[record.sends - 1];
     if (!looked) {
       this.log.violation(`test harness: no moment recorded before attempt ${record.sends} of r${record.id}`);
       return;
     }
+    // The session refreshed nothing ahead of expiry then: it had ended, or cooled down.
+    if (looked.quiet) return;
     // It may have waited for that refresh, and then goes out with what it has.
-    if (this.lastSoftFailure >= looked.order) return;
+    if (this.model.lastSoftFailure >= looked.order) return;
     const misuse = expiry.misuse(token, looked, this.exact ? Date.now() : looked.time);
     if (misuse) this.log.violation(`r${record.id} (attempt ${record.sends}) ${misuse}`);
   }
@@ -351,6 +411,50 @@ export class World {
   /** Whether any session of the app is refreshing (two, when setup attached new options again). */
   get refreshing(): boolean {
     return this.sessions.some((session) => session.refreshing);
+  }
+
+  /**
+   * Whether anything is left to happen: a request or log-in unsettled, a refresh call out (one
+   * that an ejected instance's session let go of, too), a user on the log-in page.
+   */
+  get busy(): boolean {
+    return this.unsettled > 0 || this.refreshing || this.refreshesRunning > 0 || this.loginsPending > 0 || this.loginTimers > 0;
+  }
+
+  /**
+   * The 401 of a first attempt reached the library: what it must do by the model's state of the
+   * session, checked once what it does at once has run.
+   */
+  private judge401(record: RequestRecord, now: number): void {
+    if (record.plan.skip || this.ejected.has(record.plan.on)) return;
+    const verdict = this.model.verdict(record.sentAt, now);
+    record.verdict = verdict;
+    record.joined = verdict === 'join' ? this.model.join(now) : undefined;
+    if (verdict === 'expired') this.model.moves.endedRejections += 1;
+    if (verdict === 'cooling') this.model.moves.cooldownRejections += 1;
+    afterMicrotasks(() => {
+      const got = record.kind ?? 'still pending';
+      if (verdict === 'expired' && record.kind !== 'session-expired') {
+        this.log.violation(`r${record.id}'s 401 came after the session ended, yet it did not reject at once with SessionExpiredError (${got})`);
+      } else if (verdict === 'cooling' && record.kind !== 'refresh-failed') {
+        this.log.violation(`r${record.id}'s 401 came during a cooldown, yet it did not reject at once with RefreshFailedError (${got})`);
+      } else if (verdict === 'start' && record.triggered === undefined) {
+        this.log.violation(`r${record.id}'s 401 came with the session live and no call out, yet started no refresh (${got})`);
+      } else if (verdict === 'retry' && record.requested < 2) {
+        this.log.violation(`r${record.id}'s 401 came after a refresh succeeded since it was sent, yet it was not retried at once (${got})`);
+      }
+    });
+  }
+
+  /** A retry enters the request chain: it waits on the call out, or on one it starts ahead of expiry. */
+  private retrying(record: RequestRecord): void {
+    if (record.plan.skip || this.ejected.has(record.plan.on)) return;
+    const now = Date.now();
+    record.joined = this.model.running
+      ? this.model.join(now)
+      : this.mayHoldAhead(record, now)
+        ? { call: this.refreshCalls + 1, order: this.order++ }
+        : undefined;
   }
 
   start(id: number): void {
@@ -370,9 +474,10 @@ export class World {
     record.started = true;
     record.sentAt = this.order++;
     const now = Date.now();
-    record.looked[0] = { time: now, order: record.sentAt };
-    const { refreshing } = this.session;
+    record.looked[0] = { time: now, order: record.sentAt, quiet: this.model.quiet(now) };
+    const refreshing = this.model.running !== undefined;
     record.heldBy = this.holder(record, now);
+    record.joined = this.waitsOn(record, now);
     const held = record.heldBy === undefined ? '' : refreshing ? ` during refresh #${record.heldBy}` : ', due for a refresh ahead of expiry';
     this.log.event(`app: r${id} starts on ${plan.on}${plan.skip ? ' with skipAuthRefresh' : ''}${held}`);
     api.get(`/r/${id}`, config).then(
@@ -380,7 +485,7 @@ export class World {
         this.settle(record, classifyResponse(record, response, this.log));
       },
       (error: unknown) => {
-        this.settle(record, classifyError(record, error, this.ejected.has(plan.on), this.log));
+        this.settle(record, classifyError(record, error, this.ejected.has(plan.on), this.log), error);
       },
     );
     // The library read the clock after `now`: on real time it may have passed the margin since.
@@ -388,15 +493,24 @@ export class World {
     if (record.heldBy === undefined && !record.maybeHeld) this.goesOutAtOnce(record);
   }
 
-  /** The refresh a request started now waits for: the one in flight, or one it starts as its token is due. */
+  /**
+   * The refresh a request started now waits for: the call out, however late, or one it starts
+   * as its token is due (not while the session has ended or cools down).
+   */
   private holder(record: RequestRecord, now: number): number | undefined {
-    if (record.plan.skip) return undefined;
-    if (this.refreshing) return this.refreshCalls;
+    if (record.plan.skip || this.ejected.has(record.plan.on)) return undefined;
+    if (this.model.running && !this.model.disposed) return this.model.running.call;
     return this.mayHoldAhead(record, now) ? this.refreshCalls + 1 : undefined;
   }
 
+  /** Where a request held at its start joins: the wave of the call out (a new one after a timeout), or the call it starts. */
+  private waitsOn(record: RequestRecord, now: number): Joined | undefined {
+    if (record.heldBy === undefined) return undefined;
+    return record.heldBy === this.model.running?.call ? this.model.join(now) : { call: record.heldBy, order: record.sentAt };
+  }
+
   private mayHoldAhead(record: RequestRecord, now: number): boolean {
-    if (record.plan.skip || this.ejected.has(record.plan.on)) return false;
+    if (record.plan.skip || this.ejected.has(record.plan.on) || this.model.quiet(now)) return false;
     return this.expiry?.due(this.store.access, now) ?? false;
   }
 
@@ -442,7 +556,7 @@ export class World {
   /**
    * Ejecting settles at once what waits on a refresh: a request whose 401 waits rejects with
    * that very 401, a held request (a retry held ahead of expiry too) is sent as it is; an
-   * instance's own session stops refreshing.
+   * instance's own session aborts the signal of its refresh, whose outcome then changes nothing.
    */
   eject(which: Which): void {
     this.log.event(`app: eject ${which}`);
@@ -453,6 +567,8 @@ export class World {
     const held = this.records.filter((r) => r.plan.on === which && r.settlements === 0 && r.sends < r.requested);
     this.ejected.add(which);
     this.interceptors.get(which)!.eject();
+    const running = this.model.running;
+    if (!this.schedule.shared) this.model.dispose();
     afterMicrotasks(() => {
       for (const r of waiting) {
         if (r.kind !== 'original-401') {
@@ -464,14 +580,79 @@ export class World {
           this.log.violation(`r${r.id} was held when its instance was ejected but was not sent at once`);
         }
       }
-      if (!this.schedule.shared && (this.refreshing || this.refreshesRunning > 0)) {
-        this.log.violation('ejecting the instance did not abandon the refresh of its own session');
+      // The call may go on (a refresh that ignores its signal); it must be told to stop.
+      if (!this.schedule.shared && running && !running.signal.aborted) {
+        this.log.violation(`ejecting the instance did not abort the signal of refresh #${running.call} of its own session`);
       }
     });
   }
 
   expire(): void {
     this.server.expire();
+  }
+
+  /**
+   * The app logs in again once the session has ended: the server issues new tokens, and the
+   * session hears of it from a skipAuthRefresh POST that succeeds, or from `begin()`. Before an
+   * end the app only calls `begin()`, which must change nothing.
+   */
+  login(via: LoginPlan['via']): void {
+    // The instance's own session went with it; a second POST while one is out would log in twice.
+    if (this.model.disposed || this.loginsPending > 0) return;
+    if (!this.model.ended) {
+      const before = this.session.state;
+      this.log.event(`app: calls begin() with the session ${before}`);
+      this.session.begin();
+      if (this.session.state !== before) this.log.violation(`begin() on a session that had not ended moved it from ${before} to ${this.session.state}`);
+      return;
+    }
+    if (via === 'begin') {
+      this.log.event('app: logs in elsewhere and calls begin()');
+      this.loggedIn(this.server.login().data as Issued);
+      this.model.expectLogin();
+      this.model.loggedIn();
+      this.session.begin();
+      return;
+    }
+    const on = (['a', 'b'] as const).find((which) => this.instances.has(which) && !this.ejected.has(which));
+    if (!on) return;
+    this.log.event(`app: logs in with a skipAuthRefresh POST on ${on}`);
+    this.loginsPending += 1;
+    this.model.expectLogin();
+    this.instances.get(on)!.post<Issued>('/login', null, { skipAuthRefresh: true }).then(
+      ({ data }) => {
+        this.loginsPending -= 1;
+        this.loggedIn(data);
+        this.model.loggedIn();
+        // Ejected while the log-in was out, the instance is plain axios again: the app tells the
+        // session itself (the other instance still uses it).
+        if (this.ejected.has(on)) this.session.begin();
+      },
+      (error: unknown) => {
+        this.loginsPending -= 1;
+        this.log.violation(`the log-in failed: ${describe(error)}`);
+      },
+    );
+  }
+
+  /** onSessionExpired sends the user to the log-in page; with `relogin`, they are back a moment later. */
+  private sendToLogin(): void {
+    const { relogin } = this.schedule;
+    if (!relogin) return;
+    this.loginTimers += 1;
+    setTimeout(() => {
+      this.loginTimers -= 1;
+      this.login(relogin.via);
+    }, relogin.after);
+  }
+
+  /** Stores the tokens of a log-in, as the app's log-in page would. */
+  private loggedIn(data: Issued): void {
+    this.store.access = data.access;
+    this.store.refresh = data.refresh;
+    this.stored.add(data.refresh);
+    if (this.expiry && data.expiresIn !== undefined) this.expiry.learn(data.access, Date.now() + data.expiresIn, this.order++);
+    this.log.event(`app: logged in, stored ${this.expiry?.describe(data.access) ?? data.access}`);
   }
 
   get unsettled(): number {
@@ -511,7 +692,7 @@ export class World {
     if (record) record.seenByApp += 1;
   }
 
-  private settle(record: RequestRecord, kind: OutcomeKind): void {
+  private settle(record: RequestRecord, kind: OutcomeKind, error?: unknown): void {
     // A cancellation carries no config to tell whose it is.
     if (this.schedule.stack.response !== 'none' && kind !== 'canceled' && record.seenByApp !== 1) {
       this.log.violation(`r${record.id}'s outcome went through the app's response interceptor ${record.seenByApp} times`);
@@ -520,14 +701,62 @@ export class World {
     record.kind = kind;
     this.log.event(`app: r${record.id} settles: ${kind}`);
     if (record.settlements > 1) this.log.violation(`r${record.id} settled ${record.settlements} times`);
+    this.checkCause(record, kind, error);
   }
 
-  /** After every step: no timer but the refresh timeout, and that one only while refreshing. */
-  checkTimers(timers: number): void {
-    const expected = this.refreshing ? 1 : 0;
-    if (timers !== expected) {
-      this.log.violation(`${timers} timer(s) pending while ${this.refreshing ? 'refreshing' : 'not refreshing'} (expected ${expected})`);
+  /** A time on the `Date.now()` clock as the trace shows it. */
+  private schedTime(time: unknown): string {
+    return typeof time === 'number' ? `${time - this.origin} ms` : String(time);
+  }
+
+  /**
+   * A refresh error is about what the session did: a SessionExpiredError carries the rejection
+   * that ended it; a RefreshFailedError the timeout of its own wave (no retryAt) or the
+   * transient failure that started a cooldown (that cooldown's retryAt, in the future for a 401
+   * rejected during it); a request whose wait ended in new credentials gets neither.
+   */
+  private checkCause(record: RequestRecord, kind: OutcomeKind, error: unknown): void {
+    if (kind !== 'session-expired' && kind !== 'refresh-failed') return;
+    const { cause, retryAt } = error as { cause?: unknown; retryAt?: unknown };
+    const { model } = this;
+    const id = `r${record.id}`;
+    if (kind === 'session-expired') {
+      if (!model.endCauses.has(cause)) this.log.violation(`${id} got a SessionExpiredError caused by something that ended no session: ${describe(cause)}`);
+    } else if (model.timeoutErrors.has(cause)) {
+      if (retryAt !== undefined) this.log.violation(`${id} got a RefreshFailedError for a timeout with retryAt ${this.schedTime(retryAt)}, while its call is still out`);
+    } else if (!model.transientCauses.has(cause)) {
+      this.log.violation(`${id} got a RefreshFailedError caused by something that was no transient failure of the session: ${describe(cause)}`);
+    } else if (retryAt !== model.transientCauses.get(cause)) {
+      this.log.violation(`${id} got a RefreshFailedError with retryAt ${this.schedTime(retryAt)}, not ${this.schedTime(model.transientCauses.get(cause))}, when the cooldown its cause started ends`);
     }
+    const looked = record.looked[1];
+    if (record.verdict === 'cooling' && looked && !(typeof retryAt === 'number' && retryAt > looked.time)) {
+      this.log.violation(`${id}'s 401 came during a cooldown at ${this.schedTime(looked.time)}, yet its RefreshFailedError has retryAt ${this.schedTime(retryAt)}`);
+    }
+    const outcome = record.joined && model.waveOutcome(record.joined);
+    if (!record.joined || !outcome) return;
+    if (outcome.end === 'succeeded') {
+      this.log.violation(`${id} waited on refresh #${record.joined.call}, which gave new credentials (late or not), yet got ${kind}`);
+    } else if (outcome.error !== cause) {
+      this.log.violation(`${id} waited on refresh #${record.joined.call} and got ${kind} caused by something other than what ended its wait (${outcome.end})`);
+    }
+  }
+
+  /**
+   * After every step (in memory): session.state is the model's, and no timer runs but the
+   * refreshTimeout of the wave waiting on the call out.
+   */
+  checkStep(timers: number): void {
+    // The app's own: the user on the log-in page.
+    const expected = this.model.timers + this.loginTimers;
+    if (timers !== expected) {
+      const why = this.model.running ? `refresh #${this.model.running.call} is out, ${expected ? 'with' : 'with no'} wave waiting` : 'no refresh call is out';
+      this.log.violation(`${timers} timer(s) pending while ${why} (expected ${expected})`);
+    }
+    if (this.model.disposed) return;
+    const state = this.session.state;
+    const want = this.model.expectedState(Date.now());
+    if (state !== want) this.log.violation(`session.state is ${state}, expected ${want}`);
   }
 
   /** Once nothing is left to happen: everything settled and every count within its bound. */
@@ -547,10 +776,12 @@ export class World {
         `${server.rotations} successful refreshes for ${server.expiries} revocations and ${server.lifetimeEnds} token(s) near the end of their lifetime`,
       );
     }
-    const expiredBound = this.exact ? this.sessionExpiredCalls !== server.rejected : this.sessionExpiredCalls > server.rejected;
-    if (expiredBound) {
-      this.log.violation(`onSessionExpired called ${this.sessionExpiredCalls} times for ${server.rejected} rejected refresh(es)`);
+    if (this.sessionExpiredCalls !== this.model.ends || this.model.ends > server.rejected) {
+      this.log.violation(
+        `onSessionExpired called ${this.sessionExpiredCalls} times for ${this.model.ends} end(s) of the session and ${server.rejected} rejected refresh(es)`,
+      );
     }
+    this.model.finish();
     if (this.exact && server.refreshesInFlight !== 0) {
       this.log.violation(`${server.refreshesInFlight} refresh call(s) still open on the server`);
     }

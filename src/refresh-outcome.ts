@@ -1,0 +1,119 @@
+/**
+ * How a refresh ended, judged once for every transport: new credentials, a rejection that ends
+ * the session, or a transient failure, and then how long to wait before the next attempt.
+ */
+import { AxiosHeaders } from 'axios';
+import type { AxiosError } from 'axios';
+import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { isSessionExpiredError, statusError } from './errors.js';
+
+/** @internal Why a refresh did not give new credentials. */
+export class RefreshFailure extends Error {
+  /** Set for a refresh started ahead of expiry rather than by a failed request. */
+  ahead = false;
+  /** For a transient failure: when a new refresh may reach the server, in ms since the epoch. */
+  retryAt: number | undefined;
+
+  constructor(
+    readonly expired: boolean,
+    override readonly cause: unknown,
+  ) {
+    // Never shown: the transports turn it into the error each waiting request rejects with.
+    super();
+  }
+}
+
+/** Answers to a refresh that are worth trying again later: timeout and rate limit. */
+const TRANSIENT = new Set([408, 429]);
+
+/** True when the refresh failed because the server refused the credentials: the session is over. */
+export function isRejection(cause: unknown): boolean {
+  if (isSessionExpiredError(cause)) return true;
+  const status = (cause as { response?: { status?: unknown } } | null | undefined)?.response?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 && !TRANSIENT.has(status);
+}
+
+interface AxiosResponseLike {
+  status?: unknown;
+  config?: unknown;
+  headers?: unknown;
+}
+
+interface FetchResponseLike {
+  ok?: unknown;
+  status?: unknown;
+  statusText?: unknown;
+  headers?: { forEach?: unknown };
+  body?: { cancel?: () => Promise<unknown> } | null;
+}
+
+/** A fetch `Response` (from any realm), told by its shape. */
+function isFetchResponse(value: unknown): value is Response {
+  const response = value as FetchResponseLike | null | undefined;
+  return typeof response?.ok === 'boolean' && typeof response.status === 'number' && typeof response.headers?.forEach === 'function';
+}
+
+/**
+ * The error for a refresh that resolved with a failed answer: an axios response whose status is
+ * not 2xx (its client resolves what a permissive `validateStatus` lets through), or a fetch
+ * `Response` that is not `ok` (`refresh: () => fetch('/refresh', { method: 'POST' })`).
+ * Judged like the error axios would have thrown for it.
+ */
+export function failedAnswer(value: unknown): AxiosError | undefined {
+  if (isFetchResponse(value)) {
+    if (value.ok) return undefined;
+    // Its body is not wanted; cancelling frees the connection.
+    value.body?.cancel().catch(() => undefined);
+    const headers = new AxiosHeaders();
+    value.headers.forEach((v, name) => headers.set(name, v));
+    const config = { url: value.url, method: 'post', headers: new AxiosHeaders() } as InternalAxiosRequestConfig;
+    const answer: AxiosResponse = { data: undefined, status: value.status, statusText: value.statusText, headers, config, request: undefined };
+    // Status 0 (an opaque answer: a redirect not followed, a no-cors response) is transient, as an unfollowed 3xx is.
+    return statusError(answer);
+  }
+  const response = value as AxiosResponseLike | null | undefined;
+  const status = response?.status;
+  if (typeof status !== 'number' || status === 0 || (status >= 200 && status < 300)) return undefined;
+  if (typeof response?.headers !== 'object' || typeof response.config !== 'object') return undefined;
+  return statusError(value as AxiosResponse);
+}
+
+/** The longest `Retry-After` honoured: a server asking for more still gets a try a minute later. */
+export const MAX_RETRY_AFTER = 60_000;
+/** The first backoff without `Retry-After`, before jitter; it doubles with each failure in a row. */
+export const BACKOFF_START = 250;
+/** The longest backoff without `Retry-After`: an app recovers within this of the server's return. */
+export const BACKOFF_CAP = 5_000;
+
+/** Milliseconds a `Retry-After` value asks for (delay-seconds or an HTTP date), if it is one. */
+export function retryAfter(value: unknown, now: number): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const text = value.trim();
+  // An HTTP date names its weekday and month; `Date.parse` would also read `-5` as a year.
+  const ms = /^\d+$/.test(text) ? Number(text) * 1000 : /[a-z]{3}/i.test(text) ? Date.parse(text) - now : Number.NaN;
+  return Number.isNaN(ms) ? undefined : Math.min(Math.max(ms, 0), MAX_RETRY_AFTER);
+}
+
+function retryAfterOf(cause: unknown, now: number): number | undefined {
+  const headers = (cause as { response?: { headers?: unknown } } | null | undefined)?.response?.headers;
+  if (!headers || typeof headers !== 'object') return undefined;
+  const get = (headers as { get?: unknown }).get;
+  const value: unknown =
+    typeof get === 'function'
+      ? (get as (name: string) => unknown).call(headers, 'retry-after')
+      : (headers as Record<string, unknown>)['retry-after'];
+  return retryAfter(value, now);
+}
+
+/**
+ * How long after the `failures`-th transient failure in a row no refresh may reach the server:
+ * what `Retry-After` says (capped at {@link MAX_RETRY_AFTER}), or else an exponential backoff
+ * from {@link BACKOFF_START} to {@link BACKOFF_CAP}, with the upper half jittered so that many
+ * clients of one server do not come back at the same instant.
+ */
+export function backoff(cause: unknown, failures: number, now: number, random: () => number = Math.random): number {
+  const asked = retryAfterOf(cause, now);
+  if (asked !== undefined) return asked;
+  const ceiling = Math.min(BACKOFF_CAP, BACKOFF_START * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random());
+}

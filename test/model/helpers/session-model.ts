@@ -1,0 +1,333 @@
+import type { SessionEvent, SessionState } from '../../../src/index.js';
+import { afterMicrotasks } from './flush.js';
+import type { Log } from './model-server.js';
+
+/** How a refresh call ended, as the app's `refresh` saw it. */
+export type RefreshEnd = 'succeeded' | 'rejected' | 'failed';
+
+/** What the model knows of one refresh call, from the moment `refresh` runs until it settles. */
+export interface CallRecord {
+  readonly call: number;
+  /** Started without a 401, ahead of expiry. */
+  readonly ahead: boolean;
+  readonly signal: AbortSignal;
+  /** Each time a wave of its waiters gave up (`refreshTimeout`): the order, and the error they got. */
+  readonly timeouts: Array<{ readonly order: number; readonly error: unknown }>;
+  end: RefreshEnd | undefined;
+  /** What it failed with, as `refresh` threw it. */
+  cause: unknown;
+  /** When it settled, in the order of events. */
+  endOrder: number;
+}
+
+/**
+ * What the library must do with a 401 of a request sent with stale credentials, by the state of
+ * the session when it comes back: reject at once after the end (`expired`) or during a cooldown
+ * (`cooling`), wait for the call out (`join`), retry at once when a refresh succeeded since the
+ * request was sent (`retry`), or start a refresh.
+ */
+export type Verdict = 'expired' | 'cooling' | 'join' | 'retry' | 'start';
+
+/** Where a request waits on a refresh call: from which moment, in the order of events. */
+export interface Joined {
+  readonly call: number;
+  readonly order: number;
+}
+
+/** What a wait on a refresh call ended with for the requests that joined it at a given moment. */
+export type WaveOutcome = { readonly end: 'timeout'; readonly error: unknown } | { readonly end: RefreshEnd; readonly error: unknown };
+
+export interface SessionModelContext {
+  readonly log: Log;
+  /** Takes the next number in the order of events (World.order). */
+  tick(): number;
+  /** Client and clock are one (in memory): times are exact. */
+  readonly exact: boolean;
+  readonly refreshTimeout: number;
+  /** What `Math.random` returns during the run, for the backoff's jitter. */
+  readonly random: number;
+  /** Where schedule time starts on the `Date.now()` clock, to print times as the trace does. */
+  readonly origin: number;
+}
+
+const MAX_RETRY_AFTER = 60_000;
+
+/** The cooldown the README promises after the n-th transient failure in a row (ms), before rounding. */
+export function expectedCooldown(cause: unknown, failures: number, now: number, random: number): number {
+  const headers = (cause as { response?: { headers?: { get?: (name: string) => unknown } } } | null | undefined)?.response?.headers;
+  const value = headers?.get?.('retry-after');
+  if (typeof value === 'string' && value !== '') {
+    const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+    return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER);
+  }
+  const ceiling = Math.min(5000, 250 * 2 ** (failures - 1));
+  return ceiling / 2 + (ceiling / 2) * random;
+}
+
+/**
+ * The model's own picture of the session's state machine (live, refreshing, cooling-down,
+ * ended), built from what `refresh` and the server did, never from the library's state: the
+ * world asks it what the library must do, and checks the library's events and state against it.
+ */
+export class SessionModel {
+  /** The refresh call out: started, not settled, however late. */
+  running: CallRecord | undefined;
+  /** A refresh was rejected: until a log-in, no refresh, and every 401 rejects at once. */
+  ended: { readonly cause: unknown } | undefined;
+  /** The latest transient failure: no refresh before `retryAt`. */
+  cooling: { retryAt: number; readonly cause: unknown } | undefined;
+  /** The instance's own session was disposed (eject): what its call does later changes nothing. */
+  disposed = false;
+  /** Waiters of the call out with a `refreshTimeout` timer running: since when. */
+  private wave: { readonly openedAt: number } | undefined;
+  private failures = 0;
+  readonly calls = new Map<number, CallRecord>();
+  /** Refreshes the session was ended by, and what their waiters and later 401s must carry. */
+  ends = 0;
+  readonly endCauses = new Set<unknown>();
+  /** Transient failures and the `retryAt` of the cooldown each started. */
+  readonly transientCauses = new Map<unknown, number>();
+  /** What the waiters of each wave that timed out were given as the cause. */
+  readonly timeoutErrors = new Set<unknown>();
+  /** Log-ins after an end that the app made: each must make the session live, once. */
+  private logins = 0;
+  /** In the order of events: the latest refresh that succeeded (or log-in), that was decisive (or log-in). */
+  lastSuccess = -1;
+  lastDecisive = -1;
+  /** When a wait on a refresh ahead of expiry last ended without new credentials. */
+  lastSoftFailure = -1;
+  /** A settle the library has not reported yet, and what it must report. */
+  private unreported: { readonly call: CallRecord; readonly expected: number | undefined; readonly at: number } | undefined;
+  private endedReported = 0;
+  private beganReported = 0;
+  /** Moves the schedules made, counted to show that they make them. */
+  readonly moves = { cooldownRejections: 0, endedRejections: 0, lateSuccesses: 0, afterCooldown: 0, logins: 0, waveTimeouts: 0 };
+
+  constructor(private readonly context: SessionModelContext) {}
+
+  private get log(): Log {
+    return this.context.log;
+  }
+
+  /** The cooldown in force at `now`, if any. */
+  coolingAt(now: number): { retryAt: number; cause: unknown } | undefined {
+    return this.cooling && now < this.cooling.retryAt ? this.cooling : undefined;
+  }
+
+  /** The library refreshes nothing, ahead of expiry or for a 401: the session ended, or cools down. */
+  quiet(now: number): boolean {
+    return !this.disposed && (this.ended !== undefined || this.coolingAt(now) !== undefined);
+  }
+
+  /** What `session.state` must read now. */
+  expectedState(now: number): SessionState {
+    if (this.ended) return 'ended';
+    if (this.running) return 'refreshing';
+    return this.coolingAt(now) ? 'cooling-down' : 'live';
+  }
+
+  /** Timers the library may have: the `refreshTimeout` of the wave waiting, and only that. */
+  get timers(): number {
+    return this.running && this.wave && !this.disposed ? 1 : 0;
+  }
+
+  /** A refresh call starts: none out, the session not ended, no cooldown in force. */
+  started(call: CallRecord, now: number): void {
+    this.calls.set(call.call, call);
+    if (this.running) {
+      this.log.violation(`refresh #${call.call} started while refresh #${this.running.call} was still out (its waiters may have given up, the call had not settled)`);
+    }
+    if (this.ended) this.log.violation(`refresh #${call.call} started after the session ended, with no log-in since`);
+    const cooling = this.coolingAt(now);
+    if (cooling) {
+      this.log.violation(`refresh #${call.call} started during the cooldown after a transient failure, ${cooling.retryAt - now} ms before its retryAt`);
+    }
+    if (this.cooling && !cooling) this.moves.afterCooldown += 1;
+    this.running = call;
+    this.wave = { openedAt: now };
+  }
+
+  /** A request starts waiting on the call out: a new wave, with its own timer, when none waits. */
+  join(now: number): Joined | undefined {
+    const { running } = this;
+    if (!running || this.disposed) return undefined;
+    this.wave ??= { openedAt: now };
+    return { call: running.call, order: this.context.tick() };
+  }
+
+  /** What the library must do now with a 401 of a request sent at `sentAt`; `undefined` when real time leaves it open. */
+  verdict(sentAt: number, now: number): Verdict | undefined {
+    if (this.disposed) return undefined;
+    if (this.ended) return 'expired';
+    if (this.running) return 'join';
+    if (sentAt < this.lastSuccess) return 'retry';
+    const cooling = this.coolingAt(now);
+    // On real time the library reads the clock a moment after the model did.
+    if (!this.context.exact && this.cooling && Math.abs(this.cooling.retryAt - now) <= 2) return undefined;
+    return cooling ? 'cooling' : 'start';
+  }
+
+  /** The call settled: the session moves to live, ended or cooling-down, unless it was disposed. */
+  settled(call: CallRecord, end: RefreshEnd, cause: unknown, now: number): void {
+    if (this.running === call) {
+      this.running = undefined;
+      this.wave = undefined;
+    }
+    call.end = end;
+    call.cause = cause;
+    call.endOrder = this.context.tick();
+    // Disposed, the session ignores what its call does.
+    if (this.disposed) return;
+    let expected: number | undefined;
+    if (end === 'succeeded') {
+      this.lastSuccess = this.lastDecisive = call.endOrder;
+      this.failures = 0;
+      this.cooling = undefined;
+      if (call.timeouts.length > 0) this.moves.lateSuccesses += 1;
+    } else if (end === 'rejected') {
+      this.ended = { cause };
+      this.ends += 1;
+      this.endCauses.add(cause);
+      this.cooling = undefined;
+      this.lastDecisive = call.endOrder;
+    } else {
+      this.failures += 1;
+      expected = now + expectedCooldown(cause, this.failures, now, this.context.random);
+      this.cooling = { retryAt: expected, cause };
+      this.transientCauses.set(cause, expected);
+      if (call.ahead) this.lastSoftFailure = call.endOrder;
+    }
+    const unreported = { call, expected, at: now };
+    this.unreported = unreported;
+    afterMicrotasks(() => {
+      if (this.unreported === unreported) this.log.violation(`the session reported no event for the end of refresh #${call.call} (${end})`);
+    });
+  }
+
+  /** Checks what the session reports against what the model saw, and learns the `retryAt` of a cooldown. */
+  observe(event: SessionEvent, now: number): void {
+    const { log } = this;
+    switch (event.type) {
+      case 'refresh-started':
+        return;
+      case 'refresh-succeeded':
+        this.reported('succeeded', undefined);
+        return;
+      case 'refresh-failed': {
+        if (event.ended) {
+          if (event.retryAt !== undefined) log.violation(`refresh-failed event that ended the session carries retryAt ${event.retryAt}`);
+          this.reported('rejected', event.error);
+        } else if (event.retryAt === undefined) {
+          this.timedOut(event.error, now);
+        } else {
+          this.cooled(event.error, event.retryAt);
+        }
+        return;
+      }
+      case 'session-ended':
+        this.endedReported += 1;
+        if (event.by !== 'server') log.violation(`session-ended event by ${event.by}; only the server ends sessions in the model`);
+        if (this.endedReported > this.ends) log.violation(`session-ended event number ${this.endedReported} for ${this.ends} end(s) of the session`);
+        return;
+      case 'session-began':
+        this.beganReported += 1;
+        if (this.beganReported > this.logins) log.violation(`session-began event number ${this.beganReported} for ${this.logins} log-in(s) after an end`);
+        return;
+      case 'tokens-adopted':
+        log.violation('tokens-adopted event, with no other tab in the model');
+        return;
+    }
+  }
+
+  /** The settle the library reports is the one the model saw last, with the same outcome. */
+  private reported(end: RefreshEnd, error: unknown): CallRecord | undefined {
+    const { unreported } = this;
+    this.unreported = undefined;
+    if (!unreported || unreported.call.end !== end) {
+      this.log.violation(
+        `the session reported a refresh that ${end}, ${unreported ? `but refresh #${unreported.call.call} ${unreported.call.end ?? 'is out'}` : 'with no refresh settled since its last report'}`,
+      );
+      return undefined;
+    }
+    if (end !== 'succeeded' && error !== unreported.call.cause) {
+      this.log.violation(`the session reported refresh #${unreported.call.call} failing with something other than what refresh threw`);
+    }
+    return unreported.call;
+  }
+
+  private cooled(error: unknown, retryAt: number): void {
+    const expected = this.unreported?.expected;
+    const settledAt = this.unreported?.at ?? -Infinity;
+    const call = this.reported('failed', error);
+    if (!call || expected === undefined) return;
+    // The library rounds to whole milliseconds; on real time it reads the clock a moment later.
+    const late = retryAt - expected;
+    if (late < -0.5 || late > (this.context.exact ? 0.5 : 20) || retryAt < settledAt) {
+      const { origin } = this.context;
+      this.log.violation(
+        `the cooldown after refresh #${call.call} (transient failure number ${this.failures} in a row) ends at ${retryAt - origin} ms, expected ${(expected - origin).toFixed(1)} ms`,
+      );
+    }
+    this.cooling = { retryAt, cause: error };
+    this.transientCauses.set(error, retryAt);
+  }
+
+  /** A wave of waiters gave up after `refreshTimeout`; the call goes on. */
+  private timedOut(error: unknown, now: number): void {
+    const { running, wave } = this;
+    if (!(error instanceof Error) || error.name !== 'TimeoutError') {
+      this.log.violation(`refresh-failed event without retryAt, not ending the session, for something other than a timeout: ${String(error)}`);
+    }
+    if (!running || this.disposed) {
+      this.log.violation('a refresh timed out with no refresh call of the session out');
+      return;
+    }
+    if (!wave) {
+      this.log.violation(`refresh #${running.call} timed out with no request waiting since its last timeout`);
+    } else if (this.context.exact && now !== wave.openedAt + this.context.refreshTimeout) {
+      const { origin, refreshTimeout } = this.context;
+      this.log.violation(`the wait on refresh #${running.call} that began at ${wave.openedAt - origin} ms timed out at ${now - origin} ms, not refreshTimeout (${refreshTimeout} ms) later`);
+    }
+    this.wave = undefined;
+    this.moves.waveTimeouts += 1;
+    const order = this.context.tick();
+    running.timeouts.push({ order, error });
+    this.timeoutErrors.add(error);
+    if (running.ahead) this.lastSoftFailure = order;
+  }
+
+  /** What the wait of requests that joined `joined.call` at `joined.order` ended with, if it has. */
+  waveOutcome(joined: Joined): WaveOutcome | undefined {
+    const call = this.calls.get(joined.call);
+    if (!call) return undefined;
+    const timeout = call.timeouts.find((t) => t.order > joined.order);
+    if (timeout) return { end: 'timeout', error: timeout.error };
+    return call.end === undefined ? undefined : { end: call.end, error: call.cause };
+  }
+
+  /** The ejected instance's own session: it refreshes no more, and its call out is abandoned. */
+  dispose(): void {
+    this.disposed = true;
+    this.wave = undefined;
+  }
+
+  /** The app logs in after the end: the session must report it began again, once. */
+  expectLogin(): void {
+    this.logins += 1;
+  }
+
+  /** The log-in is done: live again, requests sent before are retried once, the backoff starts over. */
+  loggedIn(): void {
+    this.ended = undefined;
+    this.cooling = undefined;
+    this.failures = 0;
+    this.moves.logins += 1;
+    this.lastSuccess = this.lastDecisive = this.context.tick();
+  }
+
+  /** Once nothing is left to happen: every end and log-in was reported once. */
+  finish(): void {
+    if (this.endedReported !== this.ends) this.log.violation(`${this.endedReported} session-ended event(s) for ${this.ends} end(s)`);
+    if (this.beganReported !== this.logins) this.log.violation(`${this.beganReported} session-began event(s) for ${this.logins} log-in(s)`);
+  }
+}
