@@ -242,10 +242,13 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
   // Transient failures in a row, for the backoff.
   let failures = 0;
 
+  /** The cooldown in force: read from the clock when asked, so that no timer runs for it. */
+  const coolingNow = (): typeof cooling => (cooling && Date.now() < cooling.until ? cooling : undefined);
+
   function state(): SessionState {
     if (ended) return 'ended';
     if (flight) return 'refreshing';
-    return cooling && Date.now() < cooling.until ? 'cooling-down' : 'live';
+    return coolingNow() ? 'cooling-down' : 'live';
   }
 
   const tokenNow = (): string | undefined => {
@@ -523,13 +526,14 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
       if (ended) return Promise.reject(ended.failure);
       if (flight) return waitOut(flight, () => session.recover(sentEpoch, trigger));
       if (lastSuccess > sentEpoch) return Promise.resolve();
-      if (cooling && Date.now() < cooling.until) return Promise.reject(cooling.failure);
+      const cool = coolingNow();
+      if (cool) return Promise.reject(cool.failure);
       return start(trigger);
     },
     due() {
       revive();
       if (ended) return false;
-      return flight !== undefined || (!(cooling && Date.now() < cooling.until) && expiring());
+      return flight !== undefined || (!coolingNow() && expiring());
     },
     renew(trigger) {
       if (ended) return Promise.resolve();

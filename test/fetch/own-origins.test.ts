@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRefreshFetch } from '../../src/fetch.js';
 import type { FetchLike } from '../../src/fetch.js';
@@ -7,37 +5,8 @@ import { createRefreshSession } from '../../src/index.js';
 import type { RefreshSession, SessionEvent, SessionOptions } from '../../src/index.js';
 import { startAuthServer } from '../helpers/auth-server.js';
 import type { AuthServer } from '../helpers/auth-server.js';
-
-/** A third-party origin: refuses every request with a 401, recording the Authorization it got. */
-interface ThirdParty {
-  readonly url: string;
-  readonly authorizations: Array<string | undefined>;
-  close(): Promise<void>;
-}
-
-async function thirdParty(): Promise<ThirdParty> {
-  const authorizations: Array<string | undefined> = [];
-  const server = http.createServer((req, res) => {
-    authorizations.push(req.headers.authorization);
-    res.writeHead(401, { 'content-type': 'application/json' });
-    res.end('{"detail":"not signed in here"}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    authorizations,
-    close() {
-      server.closeAllConnections();
-      return new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          if (error) reject(error);
-          else resolve();
-        });
-      });
-    },
-  };
-}
+import { thirdParty } from '../helpers/third-party.js';
+import type { ThirdParty } from '../helpers/third-party.js';
 
 let server: AuthServer;
 let third: ThirdParty;
