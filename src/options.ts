@@ -44,16 +44,17 @@ export interface RefreshContext {
 export interface SessionOptions {
   /**
    * Obtains new credentials, for example `({ client }) => client.post('users/refresh/')`.
-   * At most one runs at a time per session. It may return a promise; once that resolves the
-   * credentials are taken to be fresh.
-   * Rejecting with a 4xx response other than 408 and 429, or resolving with one, ends the
-   * session; any other failure (network error, timeout, 408, 429, 5xx, an error thrown here)
-   * is transient and the next 401 tries again.
+   * At most one call runs at a time per session, even one that outlives `refreshTimeout`. It
+   * may return a promise; once that resolves the credentials are taken to be fresh.
+   * Rejecting with a 4xx response other than 408 and 429, or resolving with one (an axios
+   * response or a fetch `Response`), ends the session until a log-in; any other failure
+   * (network error, timeout, 408, 429, 5xx, an error thrown here) is transient, and no refresh
+   * runs again before its `Retry-After` or a backoff of 250 ms to 5 s has passed.
    */
   refresh: (context: RefreshContext) => unknown;
   /**
    * Called once when the server rejects a refresh (a 4xx other than 408 and 429): the session
-   * is over. Typically it clears the app's user state and sends the user to the login page. It
+   * is over, and stays over until a log-in, so it is not called again for later 401s. Typically it clears the app's user state and sends the user to the login page. It
    * is not called for a transient failure (network error, timeout, 408, 429, 5xx). It runs once
    * every request waiting on that refresh has its outcome, so what it does (navigate, eject,
    * clear state) changes nothing for them. Errors it throws or rejects with are ignored.
@@ -61,8 +62,9 @@ export interface SessionOptions {
    */
   onSessionExpired?: ((error: SessionExpiredError) => unknown) | undefined;
   /**
-   * Milliseconds a refresh may take. After that its `signal` aborts, the refresh counts as a
-   * transient failure and every request waiting on it rejects.
+   * Milliseconds a request waits for a refresh. After that its `signal` aborts and every request
+   * waiting on it rejects with `RefreshFailedError`; a call that ignores the signal still counts,
+   * and no other refresh starts until it settles.
    * @default 10_000
    */
   refreshTimeout?: number | undefined;
