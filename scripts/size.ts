@@ -4,7 +4,7 @@ import { ROOT, bundleSize } from './bundle-size.js';
 
 // What an app pays, gzipped, for the interceptor on top of axios. CEILING fails the check, so
 // that the size can only go down from where it is; docs/benchmarks.md accounts for every byte.
-const CEILING = 7720;
+const CEILING = 7140;
 
 /** An app module that imports `name` from `from` and keeps it, so that it cannot be dropped. */
 function app(name: string, from = 'axios-refresh-interceptor'): string {

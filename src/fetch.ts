@@ -9,9 +9,9 @@ import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'a
 import { isOwnOrigin, mayReceive, originOf, pageHref } from './bearer.js';
 import type { Bearer } from './bearer.js';
 import { ERR_BODY_NOT_REPLAYABLE, statusError } from './errors.js';
-import { checkObject, checkOptional, expected } from './options.js';
+import { checkFetchArguments, rethrowMistake } from './checks.js';
 import { isOneShot } from './replay.js';
-import { isRefreshSession, isSoftFailure, requestError } from './session.js';
+import { isSoftFailure, requestError } from './session.js';
 import type { RefreshSession, RefreshTrigger } from './session.js';
 
 /** A function with the signature of `fetch`: `fetch` itself, or one that adds to what it sends. */
@@ -32,6 +32,9 @@ export interface RefreshFetchOptions {
    */
   shouldRefresh?: ((response: Response) => boolean) | undefined;
 }
+
+// Read only in the checks below, which a production build drops; see checks.ts.
+declare const process: { env: { NODE_ENV?: string } };
 
 const noop = (): void => {};
 
@@ -154,11 +157,12 @@ function plainClient(): AxiosInstance {
  * ```
  */
 export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOptions): typeof fetch {
-  if (typeof fetchLike !== 'function') throw expected('fetchLike', 'a function such as `fetch`', fetchLike);
-  checkObject(options);
+  try {
+    if (process.env.NODE_ENV !== 'production') checkFetchArguments(fetchLike, options);
+  } catch (error) {
+    rethrowMistake(error);
+  }
   const { session } = options;
-  if (!isRefreshSession(session)) throw expected('session', 'a session from createRefreshSession()', session);
-  checkOptional('shouldRefresh', options.shouldRefresh);
   const inner = made.get(fetchLike);
   if (inner?.session === session) return createRefreshFetch(inner.fetchLike, options);
   const shouldRefresh = options.shouldRefresh ?? ((response: Response) => response.status === 401);

@@ -1,7 +1,8 @@
 import type { AxiosInstance } from 'axios';
-import { checkObject, checkOptional, defaults, expected, validateInstance } from './options.js';
+import { checkInterceptorArguments, rethrowMistake } from './checks.js';
+import { defaults } from './options.js';
 import type { RefreshInterceptorOptions, SharedSessionOptions } from './options.js';
-import { createRefreshSession, isRefreshSession } from './session.js';
+import { createRefreshSession } from './session.js';
 import type { RefreshSession } from './session.js';
 import { wiringOf } from './wiring.js';
 import type { Attachment } from './wiring.js';
@@ -27,19 +28,13 @@ export interface RefreshInterceptor {
   readonly session: RefreshSession;
 }
 
+// Read only in the checks below, which a production build drops; see checks.ts.
+declare const process: { env: { NODE_ENV?: string } };
+
 const handles = new WeakMap<Attachment, RefreshInterceptor>();
 
 function sessionOf(options: RefreshInterceptorOptions | SharedSessionOptions): RefreshSession {
-  if ((options as Partial<SharedSessionOptions>).session === undefined) {
-    return createRefreshSession(options as RefreshInterceptorOptions);
-  }
-  if ('refresh' in options) {
-    throw expected('refresh', 'left out when `session` is given', (options as { refresh: unknown }).refresh);
-  }
-  if (!isRefreshSession(options.session)) {
-    throw expected('session', 'a session from createRefreshSession()', options.session);
-  }
-  return options.session;
+  return (options as Partial<SharedSessionOptions>).session ?? createRefreshSession(options as RefreshInterceptorOptions);
 }
 
 /**
@@ -79,16 +74,17 @@ export function createRefreshInterceptor(
   instance: AxiosInstance,
   options: RefreshInterceptorOptions | SharedSessionOptions,
 ): RefreshInterceptor {
-  validateInstance(instance);
-  checkObject(options);
+  try {
+    if (process.env.NODE_ENV !== 'production') checkInterceptorArguments(instance, options);
+  } catch (error) {
+    rethrowMistake(error);
+  }
   const wiring = wiringOf(instance);
   const shared = (options as Partial<SharedSessionOptions>).session;
   const existing = wiring.attachments.find((a) => a.options === options || a.session === shared);
   const handle = existing && handles.get(existing);
   if (handle) return handle;
   const session = sessionOf(options);
-  checkOptional('shouldRefresh', options.shouldRefresh);
-  checkOptional('shouldRefreshResponse', options.shouldRefreshResponse);
   const owned = session !== shared;
   const attachment: Attachment = {
     session,

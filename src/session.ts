@@ -6,7 +6,8 @@ import { createBearer, inMilliseconds, jwtExpiry, sessionOrigins } from './beare
 import type { Bearer } from './bearer.js';
 import { observers } from './events.js';
 import type { RequestSummary, SessionEndedEvent, SessionObserver } from './events.js';
-import { defaults, validateSessionOptions } from './options.js';
+import { checkSessionOptions, rethrowMistake } from './checks.js';
+import { defaults } from './options.js';
 import type { SessionOptions } from './options.js';
 
 /**
@@ -96,6 +97,9 @@ export interface SessionListener {
   /** The bare client a refresh started from this instance gets. */
   client(): AxiosInstance;
 }
+
+// Read only in the checks below, which a production build drops; see checks.ts.
+declare const process: { env: { NODE_ENV?: string } };
 
 const noop = (): void => {};
 
@@ -204,7 +208,11 @@ interface Wave {
  *   it settles, and so is one from before a log-in.
  */
 export function createSession(options: SessionOptions, hooks: SessionHooks = {}): RefreshSession {
-  validateSessionOptions(options);
+  try {
+    if (process.env.NODE_ENV !== 'production') checkSessionOptions(options);
+  } catch (error) {
+    rethrowMistake(error);
+  }
   const { refresh, onSessionExpired } = options;
   const timeout = options.refreshTimeout ?? defaults.refreshTimeout;
   const { expiresAt } = options;
@@ -583,8 +591,4 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
     },
   };
   return session;
-}
-
-export function isRefreshSession(value: unknown): value is RefreshSession {
-  return typeof (value as Partial<RefreshSession> | null | undefined)?.recover === 'function';
 }

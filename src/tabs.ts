@@ -5,7 +5,7 @@
  * @module axios-refresh-interceptor/tabs
  */
 import { SessionExpiredError, isSessionExpiredError } from './errors.js';
-import { checkOptional, expected, validateSessionOptions } from './options.js';
+import { checkTabOptions, rethrowMistake } from './checks.js';
 import type { RefreshContext } from './options.js';
 import { failedAnswer, isRejection } from './refresh-outcome.js';
 import { createSession } from './session.js';
@@ -13,6 +13,9 @@ import type { SessionState } from './session.js';
 import { noCounts, raise, tabLocks } from './tab-markers.js';
 import type { Counts } from './tab-markers.js';
 import type { ChannelLike, LockManagerLike, TabSession, TabSessionOptions } from './tab-options.js';
+
+// Read only in the checks below, which a production build drops; see checks.ts.
+declare const process: { env: { NODE_ENV?: string } };
 
 export type { ChannelLike, LockManagerLike, TabSession, TabSessionOptions, TokenSharing } from './tab-options.js';
 
@@ -73,14 +76,13 @@ function defaultChannel(name: string, locks: unknown): ChannelLike | undefined {
  * ```
  */
 export function createTabSession<T = unknown>(options: TabSessionOptions<T>): TabSession {
-  validateSessionOptions(options);
-  const name = options.name ?? 'axios-refresh-interceptor';
-  if (typeof name !== 'string' || name === '') throw expected('name', 'a non-empty string', name);
-  checkOptional('channel', options.channel);
-  const { shareTokens } = options;
-  if (shareTokens !== undefined && (typeof shareTokens.read !== 'function' || typeof shareTokens.write !== 'function')) {
-    throw expected('shareTokens', 'an object with read and write functions', shareTokens);
+  try {
+    if (process.env.NODE_ENV !== 'production') checkTabOptions(options);
+  } catch (error) {
+    rethrowMistake(error);
   }
+  const name = options.name ?? 'axios-refresh-interceptor';
+  const { shareTokens } = options;
   const locks = options.locks ?? defaultLocks();
   // Taken before the channel opens: whatever is recorded later, this tab hears of by message too.
   const opened = Date.now();

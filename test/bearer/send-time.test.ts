@@ -152,7 +152,7 @@ describe('accessToken: the header is set as each request goes out', () => {
     const error: unknown = await api.get('/object').catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(TypeError);
-    expect(String(error)).toContain('Expected `accessToken()` to be a string or undefined, got `[object Object]` (object)');
+    expect(String(error)).toContain('Expected `accessToken()` to be a string or undefined, got object');
     expect(server.count('/object')).toBe(0);
   });
 

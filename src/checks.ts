@@ -1,0 +1,139 @@
+/**
+ * What the library checks of the arguments an app gives it, in development builds only.
+ *
+ * Each entry point calls these as
+ * `try { if (process.env.NODE_ENV !== 'production') check(...) } catch (error) { rethrowMistake(error) }`:
+ * a bundler that defines `process.env.NODE_ENV` as `"production"` (esbuild, Vite, webpack, Parcel
+ * by default; Rollup with its replace plugin) drops the whole statement, and these functions with
+ * it. Where nothing defines it and there is no `process` (plain ESM in a browser), reading it
+ * throws a `ReferenceError`, which is swallowed: no checks, and no crash.
+ */
+import type { AxiosInstance } from 'axios';
+import type { SessionOptions } from './options.js';
+
+// The errors made here, so that only they pass the `catch` around a check.
+const mistakes = new WeakSet();
+
+/** Throws `error` if a check made it; anything else came from reading `process` where there is none. */
+export function rethrowMistake(error: unknown): void {
+  if (error instanceof TypeError && mistakes.has(error)) throw error;
+}
+
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+function describe(value: unknown): string {
+  const shown = typeof value === 'function' ? 'function' : safeString(value);
+  return `\`${shown}\` (${value === null ? 'null' : typeof value})`;
+}
+
+/** The error for an argument that is not what it should be, naming it, what was expected and what was given. */
+export function expected(name: string, what: string, value: unknown): TypeError {
+  const error = new TypeError(`Expected \`${name}\` to be ${what}, got ${describe(value)}`);
+  mistakes.add(error);
+  return error;
+}
+
+export function checkOptional(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'function') throw expected(name, 'a function', value);
+}
+
+export function checkObject(options: unknown): asserts options is object {
+  if (typeof options !== 'object' || options === null) throw expected('options', 'an object', options);
+}
+
+function checkNumber(name: string, value: unknown, min: number, max: number, what: string): void {
+  if (value !== undefined && !(typeof value === 'number' && value >= min && value <= max)) {
+    throw expected(name, what, value);
+  }
+}
+
+const MAX_TIMEOUT = 2_147_483_647;
+
+/** Throws unless `value` is a list of origins, naming the option and the first entry that is not one. */
+export function checkOrigins(value: unknown, name: string): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) throw expected(name, 'an array of origins', value);
+  (value as unknown[]).forEach((entry, i) => {
+    let origin: string | undefined;
+    try {
+      origin = typeof entry === 'string' ? new URL(entry).origin : undefined;
+    } catch {
+      origin = undefined;
+    }
+    if (origin === undefined || origin === 'null') {
+      throw expected(`${name}[${i}]`, 'an origin such as `https://uploads.example.com`', entry);
+    }
+  });
+}
+
+export function checkSessionOptions(options: unknown): void {
+  checkObject(options);
+  const { refresh, onSessionExpired, refreshTimeout, expiresAt, refreshMargin, accessToken, credentialOrigins, tokenOrigins } =
+    options as Record<keyof SessionOptions, unknown>;
+  if (typeof refresh !== 'function') throw expected('refresh', 'a function', refresh);
+  checkOptional('onSessionExpired', onSessionExpired);
+  checkOptional('expiresAt', expiresAt);
+  checkOptional('accessToken', accessToken);
+  checkNumber('refreshMargin', refreshMargin, 0, Number.MAX_VALUE, 'a non-negative finite number of milliseconds');
+  // Timers overflow past 2^31 - 1 ms and would fire at once.
+  checkNumber('refreshTimeout', refreshTimeout, Number.MIN_VALUE, MAX_TIMEOUT, `a positive finite number of milliseconds up to ${MAX_TIMEOUT}`);
+  checkOrigins(credentialOrigins, 'credentialOrigins');
+  checkOrigins(tokenOrigins, 'tokenOrigins');
+}
+
+interface InstanceLike {
+  request?: unknown;
+  interceptors?: { response?: { use?: unknown } };
+}
+
+export function checkInstance(instance: unknown): asserts instance is AxiosInstance {
+  const candidate = instance as InstanceLike | null | undefined;
+  if (typeof candidate?.request !== 'function' || typeof candidate.interceptors?.response?.use !== 'function') {
+    throw expected('instance', 'an axios instance (from axios.create())', instance);
+  }
+}
+
+/** Whether `value` looks like a session made by this library. */
+function isSessionLike(value: unknown): boolean {
+  return typeof (value as { recover?: unknown } | null | undefined)?.recover === 'function';
+}
+
+/** `createRefreshInterceptor(instance, options)`; a session's own options are checked where it is made. */
+export function checkInterceptorArguments(instance: unknown, options: unknown): void {
+  checkInstance(instance);
+  checkObject(options);
+  const { session, refresh, shouldRefresh, shouldRefreshResponse } = options as Record<string, unknown>;
+  if (session !== undefined) {
+    if ('refresh' in options) throw expected('refresh', 'left out when `session` is given', refresh);
+    if (!isSessionLike(session)) throw expected('session', 'a session from createRefreshSession()', session);
+  }
+  checkOptional('shouldRefresh', shouldRefresh);
+  checkOptional('shouldRefreshResponse', shouldRefreshResponse);
+}
+
+/** `createRefreshFetch(fetchLike, options)`. */
+export function checkFetchArguments(fetchLike: unknown, options: unknown): void {
+  if (typeof fetchLike !== 'function') throw expected('fetchLike', 'a function such as `fetch`', fetchLike);
+  checkObject(options);
+  const { session, shouldRefresh } = options as Record<string, unknown>;
+  if (!isSessionLike(session)) throw expected('session', 'a session from createRefreshSession()', session);
+  checkOptional('shouldRefresh', shouldRefresh);
+}
+
+/** `createTabSession(options)`, beyond the options of any session. */
+export function checkTabOptions(options: unknown): void {
+  checkSessionOptions(options);
+  const { name, channel, shareTokens } = options as Record<string, unknown>;
+  if (name != null && (typeof name !== 'string' || name === '')) throw expected('name', 'a non-empty string', name);
+  checkOptional('channel', channel);
+  const sharing = shareTokens as { read?: unknown; write?: unknown } | null | undefined;
+  if (shareTokens !== undefined && (typeof sharing?.read !== 'function' || typeof sharing.write !== 'function')) {
+    throw expected('shareTokens', 'an object with read and write functions', shareTokens);
+  }
+}
