@@ -1,5 +1,6 @@
 import { bundleSize } from '../scripts/bundle-size.js';
 import type { BundleSize } from '../scripts/bundle-size.js';
+import { CORE, EVERYTHING, PARTS } from '../scripts/parts.js';
 import { table } from './report.js';
 
 const OURS = "export { createRefreshInterceptor } from 'axios-refresh-interceptor';";
@@ -36,6 +37,19 @@ function bySource(size: BundleSize): string {
   return table(['Source file', 'minified', 'of the bundle', 'gzipped, in proportion'], rows);
 }
 
+/** What each part adds to the design card's app, and what every part together costs. */
+async function measureParts(): Promise<string> {
+  const core = await bundleSize(CORE.source);
+  const rows = [[`${CORE.label} alone, the design card's app`, `${core.minified} B`, `${core.gzipped} B`]];
+  for (const part of PARTS) {
+    const size = await bundleSize(part.source);
+    rows.push([`+ ${part.label}`, `+${size.minified - core.minified} B`, `+${size.gzipped - core.gzipped} B`]);
+  }
+  const everything = await bundleSize(EVERYTHING.source);
+  rows.push([EVERYTHING.label, `${everything.minified} B`, `${everything.gzipped} B`]);
+  return table(['What the app uses', 'minified', 'gzipped'], rows);
+}
+
 /** What an app bundles for each import, and where our bytes above axios-auth-refresh's come from. */
 export async function measureBytes(): Promise<string> {
   const sizes = new Map<string, BundleSize>();
@@ -51,6 +65,8 @@ export async function measureBytes(): Promise<string> {
   const source = await bundleSize("export { createRefreshInterceptor } from './src/index.ts';");
   return [
     imports,
+    'What each part adds to the design card\'s app (an app that imports a part pays this on top):',
+    await measureParts(),
     `Above axios-auth-refresh: **${excess} B gzipped**. By source file (esbuild's metafile, bundled from \`src/\` with the same settings; gzip has no per-file figure, so each file's share is in proportion to its minified bytes):`,
     bySource(source),
   ].join('\n\n');

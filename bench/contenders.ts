@@ -1,7 +1,7 @@
 import { isAxiosError } from 'axios';
 import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
 import { createAuthRefresh } from 'axios-auth-refresh';
-import { createRefreshInterceptor } from './library.js';
+import { bearer, createRefreshInterceptor, expiry, jwtExpiry } from './library.js';
 import type { TokenPair } from './server.js';
 
 /** What the app stores after logging in. */
@@ -67,13 +67,12 @@ const ahead: Contender = {
   attach({ api, tokens }) {
     createRefreshInterceptor(api, {
       refresh: ({ client, signal }) => renew(client, tokens, signal),
-      expiresAt: () => tokens.expiresAt,
-      refreshMargin: REFRESH_MARGIN_MS,
+      expiresAt: expiry(() => tokens.expiresAt, REFRESH_MARGIN_MS),
     });
   },
 };
 
-const bearer: Contender = {
+const withBearer: Contender = {
   name: 'axios-refresh-interceptor, `accessToken` with a JWT `exp`',
   refreshesAhead: true,
   attachesToken: true,
@@ -82,8 +81,8 @@ const bearer: Contender = {
   attach({ api, tokens }) {
     createRefreshInterceptor(api, {
       refresh: ({ client, signal }) => renew(client, tokens, signal),
-      accessToken: () => tokens.access,
-      refreshMargin: REFRESH_MARGIN_MS,
+      accessToken: bearer(() => tokens.access),
+      expiresAt: jwtExpiry(() => tokens.access, REFRESH_MARGIN_MS),
     });
   },
 };
@@ -134,4 +133,4 @@ const handWritten: Contender = {
   },
 };
 
-export const CONTENDERS: readonly Contender[] = [reactive, ahead, bearer, authRefresh, authRefreshNoDedup, handWritten];
+export const CONTENDERS: readonly Contender[] = [reactive, ahead, withBearer, authRefresh, authRefreshNoDedup, handWritten];

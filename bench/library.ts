@@ -8,5 +8,5 @@ import type * as Library from '../src/index.js';
 const builtPackage: string = 'axios-refresh-interceptor';
 const builtFetch: string = 'axios-refresh-interceptor/fetch';
 
-export const { createRefreshInterceptor, createRefreshSession } = (await import(builtPackage)) as typeof Library;
+export const { bearer, createRefreshInterceptor, createRefreshSession, expiry, jwtExpiry } = (await import(builtPackage)) as typeof Library;
 export const { createRefreshFetch } = (await import(builtFetch)) as typeof Fetch;

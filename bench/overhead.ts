@@ -3,7 +3,7 @@ import type { AxiosAdapter, AxiosInstance } from 'axios';
 import { createAuthRefresh } from 'axios-auth-refresh';
 import { Bench } from 'tinybench';
 import { authRefreshInstance } from './contenders.js';
-import { createRefreshInterceptor } from './library.js';
+import { bearer, createRefreshInterceptor, expiry, jwtExpiry } from './library.js';
 import { median, quantile } from './stats.js';
 
 // Short rounds, many of them, each with the cases in turn: drift of a 2-core machine (frequency,
@@ -47,13 +47,12 @@ function instances(withAhead: boolean): Array<[string, AxiosInstance]> {
     const ahead = axios.create({ adapter: memoryAdapter });
     createRefreshInterceptor(ahead, {
       refresh: () => undefined,
-      expiresAt: () => Date.now() + 3_600_000,
-      refreshMargin: 30_000,
+      expiresAt: expiry(() => Date.now() + 3_600_000, 30_000),
     });
     cases.push(['axios-refresh-interceptor with `expiresAt`', ahead]);
-    const bearer = axios.create({ adapter: memoryAdapter });
-    createRefreshInterceptor(bearer, { refresh: () => undefined, accessToken: () => TOKEN });
-    cases.push(['axios-refresh-interceptor with `accessToken` (a JWT)', bearer]);
+    const withBearer = axios.create({ adapter: memoryAdapter });
+    createRefreshInterceptor(withBearer, { refresh: () => undefined, accessToken: bearer(() => TOKEN), expiresAt: jwtExpiry(() => TOKEN) });
+    cases.push(['axios-refresh-interceptor with `accessToken` (a JWT)', withBearer]);
     // What an app without the library writes to send the same header.
     const header = axios.create({ adapter: memoryAdapter });
     header.interceptors.request.use(

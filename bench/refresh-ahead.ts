@@ -1,6 +1,6 @@
 import axios from 'axios';
 import type { AxiosAdapter } from 'axios';
-import { createRefreshInterceptor } from './library.js';
+import { createRefreshInterceptor, expiry } from './library.js';
 
 // Bounds the probe: its refresh settles at once, but a broken build must not hang the bench.
 const PROBE_LIMIT_MS = 2_000;
@@ -22,8 +22,7 @@ export async function refreshesAhead(): Promise<boolean> {
       seen.refreshed = true;
     },
     refreshTimeout: PROBE_LIMIT_MS,
-    expiresAt: () => (seen.refreshed ? Date.now() + 60_000 : Date.now() - 1),
-    refreshMargin: 1_000,
+    expiresAt: expiry(() => (seen.refreshed ? Date.now() + 60_000 : Date.now() - 1), 1_000),
   });
   try {
     await api.get('probe');

@@ -1,159 +1,99 @@
 /**
- * The access token a session attaches itself, for any transport: what the token says about its
- * expiry, and which origins may receive it.
+ * Bearer tokens, a part an app opts into with `accessToken: bearer(() => token)`: the token is
+ * read as each request goes out and sent as `Authorization: Bearer <token>` to the session's own
+ * origins. An app that does not import it does not bundle it.
  */
+import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+import { isDefaultHeader } from './headers.js';
+import { checkPartArguments, rethrowMistake } from './checks.js';
+import { fullPath, mayReceive } from './origins.js';
 
+// Read only in the checks below, which a production build drops; see checks.ts.
+declare const process: { env: { NODE_ENV?: string } };
 
-/** What a transport needs to attach the session's access token to a request. */
-export interface Bearer {
-  /** The token to send now; `undefined` when there is none. */
+/** An access token for the `accessToken` option, made by {@link bearer}. */
+export interface AccessToken {
+  /** Tells a token made by {@link bearer} from a plain function. */
+  readonly part: 'bearer';
+  /** @internal The token to send now; `undefined` when there is none. */
   token(): string | undefined;
-  /** The header value for `token`, remembered so that a later attempt knows it set it. */
+  /** @internal The header value for `token`, remembered so that a later attempt knows it set it. */
   header(token: string): string;
-  /** True for a header value this session attached: a request carrying it did not choose it. */
+  /** @internal True for a header value this session attached: a request carrying it did not choose it. */
   attached(value: unknown): boolean;
-  /** Origins besides the transport's own that may receive the token. */
-  readonly origins: ReadonlySet<string>;
+  /**
+   * @internal Puts the token on an axios request as it goes out, unless the request chose its
+   * own `Authorization` or goes to an origin that may not receive it. Neither a value attached
+   * to an earlier attempt nor one from the instance's defaults was chosen by the request: it is
+   * replaced, or taken off.
+   */
+  authorize(config: InternalAxiosRequestConfig, instance: AxiosInstance, own: string | undefined, origins: ReadonlySet<string>): void;
 }
 
 // A request seldom outlives more than a few refreshes; older values are forgotten.
 const REMEMBERED = 8;
 
-export function createBearer(read: () => string | undefined, origins: ReadonlySet<string> = new Set()): Bearer {
+/**
+ * The access token a session sends, for apps that keep a bearer token in memory: `read` gives it
+ * (`undefined`, `null` or `''` when there is none) and is called as each request goes out, after
+ * any wait for a refresh, so a held or retried request carries the token of the latest refresh.
+ * It is sent only to the instance's own origin and the session's `credentialOrigins`; a request
+ * that sets its own `Authorization` keeps it. A bearer session is live again after it ended once
+ * `read` gives a token other than the refused one.
+ *
+ * @example
+ * ```ts
+ * import axios from 'axios';
+ * import { bearer, createRefreshInterceptor } from 'axios-refresh-interceptor';
+ *
+ * const api = axios.create({ baseURL: 'https://api.example.com/' });
+ * let tokens = { access: '', refresh: '' };
+ * createRefreshInterceptor(api, {
+ *   refresh: async ({ client }) => {
+ *     tokens = (await client.post('auth/refresh/', { refresh: tokens.refresh })).data;
+ *   },
+ *   accessToken: bearer(() => tokens.access),
+ * });
+ * ```
+ */
+export function bearer(read: () => string | null | undefined): AccessToken {
+  try {
+    if (process.env.NODE_ENV !== 'production') checkPartArguments(read);
+  } catch (error) {
+    rethrowMistake(error);
+  }
   const recent: string[] = [];
-  return {
+  const token: AccessToken = {
+    part: 'bearer',
     token() {
-      const token: unknown = read();
+      const value: unknown = read();
       // `null` too: JavaScript apps often mean "logged out" by it.
-      if (token == null || token === '') return undefined;
-      if (typeof token !== 'string') throw new TypeError(`Expected \`accessToken()\` to be a string or undefined, got ${typeof token}`);
-      return token;
+      if (value == null || value === '') return undefined;
+      if (typeof value !== 'string') throw new TypeError(`Expected the function given to \`bearer\` to return a string or undefined, got ${typeof value}`);
+      return value;
     },
-    header(token) {
-      const value = `Bearer ${token}`;
-      if (!recent.includes(value)) {
-        recent.push(value);
+    header(value) {
+      const header = `Bearer ${value}`;
+      if (!recent.includes(header)) {
+        recent.push(header);
         if (recent.length > REMEMBERED) recent.shift();
       }
-      return value;
+      return header;
     },
     attached(value) {
       return typeof value === 'string' && recent.includes(value);
     },
-    origins,
+    authorize(config, instance, own, origins) {
+      const { headers } = config;
+      const present: unknown = headers.get('Authorization');
+      if (present != null && !token.attached(present) && !isDefaultHeader(instance, 'authorization', present)) return;
+      const current = token.token();
+      if (current !== undefined && mayReceive(fullPath(config), own, origins)) {
+        headers.set('Authorization', token.header(current), true);
+      } else if (present != null) {
+        headers.delete('Authorization');
+      }
+    },
   };
-}
-
-/**
- * The origins a session lists as sharing its credentials: `credentialOrigins` and its older
- * name `tokenOrigins` together, as origins (`https://a.example/x` is
- * `https://a.example`).
- */
-export function sessionOrigins(options: {
-  credentialOrigins?: readonly string[] | undefined;
-  tokenOrigins?: readonly string[] | undefined;
-}): ReadonlySet<string> {
-  const { credentialOrigins, tokenOrigins } = options;
-  return new Set([...(credentialOrigins ?? []), ...(tokenOrigins ?? [])].map((entry) => originOf(entry) as string));
-}
-
-/**
- * Milliseconds since the epoch at which a JWT expires, from the `exp` claim of its payload,
- * decoded without checking the signature; `undefined` for anything else.
- */
-export function jwtExpiry(token: string | undefined): number | undefined {
-  const payload = token?.split('.')[1];
-  if (!payload) return undefined;
-  try {
-    // atob gives one character per byte; JSON.parse accepts the UTF-8 bytes of other claims
-    // as Latin-1 characters, and `exp` is plain ASCII.
-    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
-    const { exp } = JSON.parse(atob(base64)) as { exp?: unknown };
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * An expiry in milliseconds, whether it was given in milliseconds or, a common slip, in seconds
- * (a JWT `exp` passed as it is): read as seconds, such a value is nearer to `now`.
- */
-export function inMilliseconds(at: number, now: number): number {
-  return Math.abs(at * 1000 - now) < Math.abs(at - now) ? at * 1000 : at;
-}
-
-const ABSOLUTE = /^([a-z][a-z\d+\-.]*:)?\/\//i;
-
-/** Whether `url` names its own origin, as axios decides it (a scheme, or `//` alone). */
-export function isAbsolute(url: string): boolean {
-  return ABSOLUTE.test(url);
-}
-
-/** The origin of `url` resolved against `base`, or `undefined` when it has none. */
-export function originOf(url: string | undefined, base?: string): string | undefined {
-  if (url === undefined) return undefined;
-  try {
-    const { origin } = new URL(url, base);
-    return origin === 'null' ? undefined : origin;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The address of the page the code runs in, if any. */
-export function pageHref(): string | undefined {
-  return (globalThis as { location?: { href?: string } }).location?.href;
-}
-
-/**
- * A URL that every parser reads as relative to the page: a path starting with one `/` (`//` and
- * `/\` name a host, and the parser drops whitespace), or one whose first segment has no `:`.
- * Other URLs are parsed.
- */
-const RELATIVE = /^(?:\/(?![/\\\s])|[\w.~%-]+(?:[/?#]|$))/;
-
-/**
- * A base for resolving in Node. `.invalid` names no host (RFC 6761), and its scheme differs from
- * `http:` and `https:`, which would take `http:evil.example` for a relative path.
- */
-const NOWHERE = 'ws://relative.invalid';
-
-/**
- * Whether a request to `url` (as it will be sent, after any base URL) may carry the token:
- * relative URLs do, absolute ones when their origin is `own` or one of `others`. A URL is
- * judged by where the URL parser sends it, not by how it is spelled: ` http://evil.example`
- * and `http:\\evil.example` go to evil.example; one that does not parse gets nothing.
- */
-export function mayReceive(url: string, own: string | undefined, others: ReadonlySet<string>): boolean {
-  if (RELATIVE.test(url)) return true;
-  // Only `/`, `?`, `#` or the end may follow the origin; anything else (`@`, `.evil.com`,
-  // `:8080`) may name another host, and the URL is parsed.
-  if (own !== undefined && url.startsWith(own)) {
-    const next = url[own.length];
-    if (next === undefined || next === '/' || next === '?' || next === '#') return true;
-  }
-  // With no page (Node), a relative URL lands on a host that can never be reached; one that
-  // names a host (`//evil.example`) does not.
-  const origin = originOf(url, pageHref() ?? NOWHERE);
-  return origin === NOWHERE || (origin !== undefined && (origin === own || others.has(origin)));
-}
-
-/**
- * Whether a request to `url` went where the session's credentials go, so that its 401 can mean
- * they expired: a 401 from anywhere else is that origin's own business, and refreshing on it
- * would let any third party end the user's session.
- *
- * A bearer session's credentials are its token, so the origins are those that may receive it
- * ({@link mayReceive}). A cookie session's go wherever the browser sends its cookies, which
- * the library cannot see: relative URLs, `own` (the origin of `baseURL`), the page's origin and
- * `others`. With none of these known (Node, no `baseURL`, nothing listed), every origin counts,
- * since the library cannot tell the session's own from another's.
- */
-export function isOwnOrigin(url: string, own: string | undefined, others: ReadonlySet<string>, bearer: boolean): boolean {
-  if (bearer) return mayReceive(url, own, others);
-  if (RELATIVE.test(url)) return true;
-  const page = originOf(pageHref());
-  if (own === undefined && page === undefined && others.size === 0) return true;
-  return mayReceive(url, own, others) || (page !== undefined && page !== own && mayReceive(url, page, others));
+  return token;
 }

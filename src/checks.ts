@@ -55,6 +55,13 @@ function checkNumber(name: string, value: unknown, min: number, max: number, wha
 
 const MAX_TIMEOUT = 2_147_483_647;
 
+/** Throws unless `value` is absent or a part made by the library's factory for `part`. */
+function checkPart(name: string, value: unknown, part: string, what: string): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null || !('part' in value) || value.part !== part)) {
+    throw expected(name, `${what} from 'axios-refresh-interceptor'`, value);
+  }
+}
+
 /** Throws unless `value` is a list of origins, naming the option and the first entry that is not one. */
 export function checkOrigins(value: unknown, name: string): void {
   if (value === undefined) return;
@@ -74,13 +81,14 @@ export function checkOrigins(value: unknown, name: string): void {
 
 export function checkSessionOptions(options: unknown): void {
   checkObject(options);
-  const { refresh, onSessionExpired, refreshTimeout, expiresAt, refreshMargin, accessToken, credentialOrigins, tokenOrigins } =
+  const { refresh, onSessionExpired, refreshTimeout, expiresAt, accessToken, credentialOrigins, tokenOrigins } =
     options as Record<keyof SessionOptions, unknown>;
   if (typeof refresh !== 'function') throw expected('refresh', 'a function', refresh);
   checkOptional('onSessionExpired', onSessionExpired);
-  checkOptional('expiresAt', expiresAt);
-  checkOptional('accessToken', accessToken);
-  checkNumber('refreshMargin', refreshMargin, 0, Number.MAX_VALUE, 'a non-negative finite number of milliseconds');
+  checkPart('expiresAt', expiresAt, 'expiry', 'made by `expiry(() => at)` or `jwtExpiry(() => token)`');
+  checkPart('accessToken', accessToken, 'bearer', 'made by `bearer(() => token)`');
+  const { refreshMargin } = options as Record<string, unknown>;
+  if (refreshMargin !== undefined) throw expected('refreshMargin', 'left out: pass the margin to `expiry(read, margin)` or `jwtExpiry(read, margin)`', refreshMargin);
   // Timers overflow past 2^31 - 1 ms and would fire at once.
   checkNumber('refreshTimeout', refreshTimeout, Number.MIN_VALUE, MAX_TIMEOUT, `a positive finite number of milliseconds up to ${MAX_TIMEOUT}`);
   checkOrigins(credentialOrigins, 'credentialOrigins');
@@ -136,4 +144,10 @@ export function checkTabOptions(options: unknown): void {
   if (shareTokens !== undefined && (typeof sharing?.read !== 'function' || typeof sharing.write !== 'function')) {
     throw expected('shareTokens', 'an object with read and write functions', shareTokens);
   }
+}
+
+/** The arguments of a part's factory: `bearer(read)`, `expiry(read, margin)`, `jwtExpiry(read, margin)`. */
+export function checkPartArguments(read: unknown, margin?: unknown): void {
+  if (typeof read !== 'function') throw expected('read', 'a function', read);
+  checkNumber('margin', margin, 0, Number.MAX_VALUE, 'a non-negative finite number of milliseconds');
 }

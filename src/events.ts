@@ -1,4 +1,5 @@
 import type { SessionExpiredError } from './errors.js';
+import type { RefreshSession } from './session.js';
 
 /** The request whose answer started a refresh, as far as a log may show it. */
 export interface RequestSummary {
@@ -78,11 +79,11 @@ export interface TokensAdoptedEvent {
 }
 
 /**
- * What {@link RefreshSession.observe} reports, told apart by `type`.
+ * What {@link observe} reports, told apart by `type`.
  *
  * @example
  * ```ts
- * interceptor.session.observe((event) => {
+ * observe(interceptor.session, (event) => {
  *   if (event.type === 'refresh-succeeded') metrics.timing('auth.refresh', event.duration);
  *   if (event.type === 'session-ended') logger.warn(`session ended by ${event.by}`);
  * });
@@ -96,29 +97,103 @@ export type SessionEvent =
   | SessionBeganEvent
   | TokensAdoptedEvent;
 
-/** A listener given to {@link RefreshSession.observe}. What it returns, throws or rejects with is ignored. */
+/** A listener given to {@link observe}. What it returns, throws or rejects with is ignored. */
 export type SessionObserver = (event: SessionEvent) => unknown;
 
-/** The observers of one session; an event is built only when someone listens. */
-export function observers(): {
-  add(observer: SessionObserver): () => void;
-  emit(make: () => SessionEvent): void;
-} {
-  const all = new Set<SessionObserver>();
-  return {
-    add(observer) {
-      // As `addEventListener`: the same function observing twice is told once.
-      all.add(observer);
-      return () => {
-        all.delete(observer);
+/**
+ * @internal What the session tells its observers of, as raw as it has it, so that an app that
+ * observes nothing pays for no event object: the move, the refresh call it concerns, and what
+ * else that move has (the request that started a refresh, the failure, who ended the session
+ * and the error `onSessionExpired` is given).
+ */
+export type Tell = (
+  type: SessionEvent['type'],
+  flight?: { readonly began: number; readonly waited: number },
+  detail?: unknown,
+  error?: SessionExpiredError,
+) => void;
+
+/** @internal The refresh's request as a log may show it: without query string, headers or body. */
+interface Started {
+  readonly error?: { response?: { status?: number } } | undefined;
+  readonly config: { method?: string | undefined; baseURL?: string | undefined; url?: string | undefined };
+}
+
+interface Failure {
+  readonly expired: boolean;
+  readonly cause: unknown;
+  readonly retryAt: number | undefined;
+}
+
+/** The part of a session that observers plug into. */
+interface Observable {
+  /** @internal */
+  tell: Tell | undefined;
+}
+
+const observed = new WeakMap<object, Set<SessionObserver>>();
+
+function event(type: SessionEvent['type'], flight: { began: number; waited: number } | undefined, detail: unknown, error: SessionExpiredError | undefined): SessionEvent {
+  const duration = flight ? Date.now() - flight.began : 0;
+  const waited = flight ? flight.waited : 0;
+  switch (type) {
+    case 'refresh-started': {
+      const { config, error: failed } = detail as Started;
+      return {
+        type,
+        reason: failed ? 'unauthorized' : 'expiring',
+        request: { method: config.method, baseURL: config.baseURL, url: config.url?.split('?')[0], status: failed?.response?.status },
       };
-    },
-    emit(make) {
-      if (all.size === 0) return;
-      const event = make();
-      for (const observer of [...all]) {
+    }
+    case 'refresh-succeeded':
+      return { type, duration, waited };
+    case 'refresh-failed': {
+      const failure = detail as Failure;
+      return { type, duration, waited, ended: failure.expired, error: failure.cause, retryAt: failure.retryAt };
+    }
+    case 'session-ended':
+      return { type, by: detail as SessionEndedEvent['by'], error: error as SessionExpiredError };
+    default:
+      return { type };
+  }
+}
+
+/**
+ * Tells `observer` what happens to `session` from now on: a refresh started, succeeded or failed,
+ * the session ended or began again, another tab's credentials were taken. Events are made only
+ * while someone observes; what the observer returns, throws or rejects with changes nothing. The
+ * same function observing twice is told once, as with `addEventListener`. An app that does not
+ * import it does not bundle it.
+ *
+ * @param session An interceptor's `session`, or one from `createRefreshSession` or `createTabSession`.
+ * @returns A function that stops it.
+ *
+ * @example
+ * ```ts
+ * import axios from 'axios';
+ * import { createRefreshInterceptor, observe } from 'axios-refresh-interceptor';
+ *
+ * const api = axios.create({ baseURL: '/api/v1/', withCredentials: true });
+ * const interceptor = createRefreshInterceptor(api, { refresh: ({ client }) => client.post('users/refresh/') });
+ * const stop = observe(interceptor.session, (event) => {
+ *   if (event.type === 'refresh-succeeded') console.info(`refreshed in ${event.duration} ms`);
+ *   if (event.type === 'session-ended') console.warn(`session ended by ${event.by}`);
+ * });
+ * ```
+ */
+export function observe(session: RefreshSession, observer: SessionObserver): () => void {
+  const target = session as unknown as Observable;
+  let all = observed.get(session);
+  if (!all) {
+    const observers = new Set<SessionObserver>();
+    all = observers;
+    observed.set(session, observers);
+    target.tell = (type, flight, detail, error) => {
+      if (observers.size === 0) return;
+      const made = event(type, flight, detail, error);
+      for (const each of [...observers]) {
         try {
-          const result = observer(event);
+          const result = each(made);
           // An async observer may reject; that must not become an unhandled rejection.
           if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
             (result as PromiseLike<unknown>).then(undefined, () => undefined);
@@ -127,6 +202,11 @@ export function observers(): {
           // An observer that throws changes nothing for the session or its requests.
         }
       }
-    },
+    };
+  }
+  const observers = all;
+  observers.add(observer);
+  return () => {
+    observers.delete(observer);
   };
 }

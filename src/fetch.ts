@@ -6,8 +6,8 @@
  */
 import axios, { AxiosError, AxiosHeaders } from 'axios';
 import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { isOwnOrigin, mayReceive, originOf, pageHref } from './bearer.js';
-import type { Bearer } from './bearer.js';
+import { isOwnOrigin, mayReceive, originOf, pageHref } from './origins.js';
+import type { AccessToken } from './bearer.js';
 import { ERR_BODY_NOT_REPLAYABLE, statusError } from './errors.js';
 import { checkFetchArguments, rethrowMistake } from './checks.js';
 import { isOneShot } from './replay.js';
@@ -174,11 +174,11 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
    * is kept, unless it is the session's token, current or sent before: a hook or middleware
    * that set it runs once per call, and the retry would send it stale.
    */
-  const authorized = (call: Call, bearer: Bearer, sent: RequestInfo | URL): RequestInit | undefined => {
+  const authorized = (call: Call, bearer: AccessToken, sent: RequestInfo | URL): RequestInit | undefined => {
     const headers = new Headers(call.init?.headers ?? (isRequest(sent) ? sent.headers : undefined));
     const present = headers.get('Authorization');
     const token = bearer.token();
-    const allowed = token !== undefined && mayReceive(call.url, originOf(pageHref()), bearer.origins);
+    const allowed = token !== undefined && mayReceive(call.url, originOf(pageHref()), session.origins);
     if (present !== null && !bearer.attached(present) && !(allowed && present === bearer.header(token))) return call.init;
     if (allowed) {
       headers.set('Authorization', bearer.header(token));

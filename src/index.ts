@@ -8,6 +8,11 @@
 export { createRefreshInterceptor } from './interceptor.js';
 export type { RefreshInterceptor } from './interceptor.js';
 export { createRefreshSession } from './session.js';
+export { bearer } from './bearer.js';
+export type { AccessToken } from './bearer.js';
+export { expiry, jwtExpiry } from './expiry.js';
+export { observe } from './events.js';
+export type { Expiry } from './expiry.js';
 export type { RefreshSession, SessionState } from './session.js';
 export type {
   RefreshFailedEvent,

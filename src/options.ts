@@ -1,5 +1,7 @@
 import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
 import type { SessionExpiredError } from './errors.js';
+import type { AccessToken } from './bearer.js';
+import type { Expiry } from './expiry.js';
 import type { RefreshSession } from './session.js';
 
 declare module 'axios' {
@@ -69,58 +71,54 @@ export interface SessionOptions {
    */
   refreshTimeout?: number | undefined;
   /**
-   * When the current access token expires, in milliseconds since the epoch, if the app knows
-   * (from an `expires_in` it stored, or a JWT `exp` it decoded); `undefined` when unknown.
-   * Read before each request: one that would go out within `refreshMargin` of that moment
-   * first waits for a refresh, so it is never sent with a token about to die. Nothing runs
-   * while the app is idle. A 401 is still handled as usual. A value nearer to now read as
-   * seconds than read as milliseconds is taken as seconds (a JWT `exp` passed as it is). If a refresh leaves the
-   * expiry within `refreshMargin` (a clock ahead of the server's, or a margin longer than the
-   * token lives), that expiry is ignored until it changes, rather than refreshing before every
-   * request. Without it, the `exp` of a JWT that `accessToken` returns is used.
+   * Refresh ahead of expiry, made by `expiry(() => at)` (an expiry the app stored) or
+   * `jwtExpiry(() => token)` (the `exp` of a JWT access token): a request that would go out
+   * within the margin of the access token's expiry first waits for a refresh, so it is never sent
+   * with a token about to die. A 401 is still handled as usual.
    * @default undefined
    *
    * @example
    * ```ts
-   * let expiresAt = 0; // set at login: Date.now() + expires_in * 1000
+   * import axios from 'axios';
+   * import { createRefreshInterceptor, expiry } from 'axios-refresh-interceptor';
+   *
+   * const api = axios.create({ baseURL: '/api/v1/', withCredentials: true });
+   * let at = 0; // set at log-in: Date.now() + expires_in * 1000
    * createRefreshInterceptor(api, {
    *   refresh: async ({ client }) => {
-   *     const { data } = await client.post('users/refresh/');
-   *     expiresAt = Date.now() + data.expires_in * 1000;
+   *     const { data } = await client.post<{ expires_in: number }>('users/refresh/');
+   *     at = Date.now() + data.expires_in * 1000;
    *   },
-   *   expiresAt: () => expiresAt,
+   *   expiresAt: expiry(() => at),
    * });
    * ```
    */
-  expiresAt?: (() => number | undefined) | undefined;
+  expiresAt?: Expiry | undefined;
   /**
-   * With `expiresAt`: how long before expiry a request refreshes first. Keep it well below the
-   * token's lifetime, or every request refreshes.
-   * @default 5_000
-   */
-  refreshMargin?: number | undefined;
-  /**
-   * The access token to send, for apps that keep a bearer token in memory; `undefined` or `''`
-   * when there is none. Read as each request goes out, after any wait for a refresh, and sent as
-   * `Authorization: Bearer <token>`, so a held or retried request carries the token of the latest
-   * refresh. Sent only to the instance's own origin (relative URLs, and absolute ones on the
-   * origin of `baseURL` or, in a browser with no `baseURL`, of the page) and to `credentialOrigins`.
-   * A request that sets its own `Authorization` keeps it. Without `expiresAt`, a JWT's `exp`
-   * claim tells when to refresh ahead of expiry.
+   * The access token to send as `Authorization: Bearer <token>`, made by `bearer(() => token)`,
+   * for apps that keep a bearer token in memory. Read as each request goes out, after any wait
+   * for a refresh, so a held or retried request carries the token of the latest refresh. Sent
+   * only to the instance's own origin (relative URLs, and absolute ones on the origin of
+   * `baseURL` or, in a browser with no `baseURL`, of the page) and to `credentialOrigins`. A
+   * request that sets its own `Authorization` keeps it.
    * @default undefined
    *
    * @example
    * ```ts
+   * import axios from 'axios';
+   * import { bearer, createRefreshInterceptor } from 'axios-refresh-interceptor';
+   *
+   * const api = axios.create({ baseURL: 'https://api.example.com/' });
    * let tokens = { access: '', refresh: '' };
    * createRefreshInterceptor(api, {
    *   refresh: async ({ client }) => {
    *     tokens = (await client.post('auth/refresh/', { refresh: tokens.refresh })).data;
    *   },
-   *   accessToken: () => tokens.access,
+   *   accessToken: bearer(() => tokens.access),
    * });
    * ```
    */
-  accessToken?: (() => string | undefined) | undefined;
+  accessToken?: AccessToken | undefined;
   /**
    * Origins besides the instance's own that share the session's credentials: they receive the
    * access token (with `accessToken`), and their 401s refresh the session. A 401 from any other
@@ -192,12 +190,10 @@ export interface SharedSessionOptions extends InstanceOptions {
 /** Defaults of every optional setting. */
 export const defaults: {
   readonly refreshTimeout: number;
-  readonly refreshMargin: number;
   readonly shouldRefresh: (error: AxiosError) => boolean;
   readonly shouldRefreshResponse: (response: AxiosResponse) => boolean;
 } = {
   refreshTimeout: 10_000,
-  refreshMargin: 5_000,
   shouldRefresh: (error) => error.response?.status === 401,
   shouldRefreshResponse: (response) => response.status === 401,
 };

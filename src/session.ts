@@ -2,10 +2,9 @@ import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConf
 import { RefreshFailedError, SessionExpiredError, isSessionExpiredError } from './errors.js';
 import { RefreshFailure, backoff, failedAnswer, isRejection } from './refresh-outcome.js';
 import { ownCalls } from './own-calls.js';
-import { createBearer, inMilliseconds, jwtExpiry, sessionOrigins } from './bearer.js';
-import type { Bearer } from './bearer.js';
-import { observers } from './events.js';
-import type { RequestSummary, SessionEndedEvent, SessionObserver } from './events.js';
+import type { AccessToken } from './bearer.js';
+import { sessionOrigins } from './origins.js';
+import type { SessionEndedEvent, Tell } from './events.js';
 import { checkSessionOptions, rethrowMistake } from './checks.js';
 import { defaults } from './options.js';
 import type { SessionOptions } from './options.js';
@@ -34,22 +33,12 @@ export interface RefreshSession {
    * Does nothing to a session that has not ended.
    */
   begin(): void;
-  /**
-   * Tells `observer` what happens to the session from now on: a refresh started, succeeded or
-   * failed, the session ended, another tab's credentials were taken. Events are made only while
-   * someone observes; what the observer returns, throws or rejects with changes nothing.
-   * @returns A function that stops it.
-   *
-   * @example
-   * ```ts
-   * const stop = interceptor.session.observe((event) => logger.info(`auth: ${event.type}`, event));
-   * ```
-   */
-  observe(observer: SessionObserver): () => void;
+  /** @internal Set by `observe`: what the session tells its observers of. */
+  tell: Tell | undefined;
   /** @internal Settled refreshes so far; a request records it when it is sent. */
   readonly epoch: number;
   /** @internal The access token the session attaches to requests, when it has `accessToken`. */
-  readonly bearer: Bearer | undefined;
+  readonly bearer: AccessToken | undefined;
   /** @internal Origins besides an instance's own whose 401s are the session's (`credentialOrigins`). */
   readonly origins: ReadonlySet<string>;
   /** @internal A request sent at `sentEpoch` failed with expired credentials: resolves when it may be retried. */
@@ -123,11 +112,6 @@ export function requestError(failure: unknown, config: InternalAxiosRequestConfi
   return failure.expired
     ? new SessionExpiredError(failure.cause, config, answer)
     : new RefreshFailedError(failure.cause, config, answer, failure.retryAt);
-}
-
-/** The request that started a refresh, without its query string, headers or body. */
-function summary({ config, error }: RefreshTrigger): RequestSummary {
-  return { method: config.method, baseURL: config.baseURL, url: config.url?.split('?')[0], status: error?.response?.status };
 }
 
 /**
@@ -215,10 +199,8 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
   }
   const { refresh, onSessionExpired } = options;
   const timeout = options.refreshTimeout ?? defaults.refreshTimeout;
-  const { expiresAt } = options;
-  const margin = options.refreshMargin ?? defaults.refreshMargin;
+  const { expiresAt: ahead, accessToken: bearer } = options;
   const origins = sessionOrigins(options);
-  const bearer = options.accessToken && createBearer(options.accessToken, origins);
   const endedBy = hooks.endedBy ?? endedByDefault;
   // Held weakly: an instance that shares a long-lived session and is dropped without `eject`
   // must still be collected, and must not cost every later refresh a look at its headers.
@@ -236,7 +218,6 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
       else listeners.delete(ref);
     }
   };
-  const events = observers();
   const own = ownCalls();
 
   // The whole state of the session. `epoch` moves on with every settled refresh, end and
@@ -273,9 +254,7 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
     lastSuccess = epoch;
     failures = 0;
     cooling = undefined;
-    ignored = undefined;
-    // Refreshing again would give the same: trust 401s until the expiry changes.
-    if (expiring()) ignored = expiry();
+    ahead?.refreshed();
     notify('succeeded');
   }
 
@@ -314,7 +293,7 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
     epoch += 1;
     lastSuccess = epoch;
     hooks.began?.();
-    events.emit(() => ({ type: 'session-began' }));
+    session.tell?.('session-began');
   }
 
   /** A bearer session is live again once `accessToken` gives a token other than the refused one. */
@@ -327,7 +306,7 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
   function report(failure: RefreshFailure, by: EndedBy | undefined, trigger?: RefreshTrigger): void {
     if (!by) return;
     const error = new SessionExpiredError(failure.cause, trigger?.config, trigger?.error?.response);
-    events.emit(() => ({ type: 'session-ended', by, error }));
+    session.tell?.('session-ended', undefined, by, error);
     if (!onSessionExpired) return;
     try {
       // An async handler may reject; that must not become an unhandled rejection.
@@ -364,7 +343,7 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
   /** Move: live to refreshing. */
   function start(trigger: RefreshTrigger): Promise<void> {
     notify('started');
-    events.emit(() => ({ type: 'refresh-started', reason: trigger.error ? 'unauthorized' : 'expiring', request: summary(trigger) }));
+    session.tell?.('refresh-started', undefined, trigger);
     const controller = new AbortController();
     const current: Flight = {
       controller,
@@ -400,22 +379,14 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
       release(wave, failure ?? ended?.failure);
       return;
     }
-    const duration = Date.now() - current.began;
     if (!failure) {
       succeeded();
-      events.emit(() => ({ type: 'refresh-succeeded', duration, waited: current.waited }));
+      session.tell?.('refresh-succeeded', current);
       release(wave);
       return;
     }
     if (!failure.expired) cool(failure);
-    events.emit(() => ({
-      type: 'refresh-failed',
-      duration,
-      waited: current.waited,
-      ended: failure.expired,
-      error: failure.cause,
-      retryAt: failure.retryAt,
-    }));
+    session.tell?.('refresh-failed', current, failure);
     if (failure.expired) end(failure, endedBy(failure.cause), trigger, wave);
     else release(wave, failure);
   }
@@ -438,14 +409,7 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
     const wave = current.wave;
     current.wave = undefined;
     release(wave, failure);
-    events.emit(() => ({
-      type: 'refresh-failed',
-      duration: Date.now() - current.began,
-      waited: current.waited,
-      ended: false,
-      error,
-      retryAt: undefined,
-    }));
+    session.tell?.('refresh-failed', current, failure);
   }
 
   function join(current: Flight): Promise<void> {
@@ -486,32 +450,7 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
     });
   }
 
-  // The expiry decoded from the last token seen, so that a token is decoded once.
-  let decoded: { token: string | undefined; at: number | undefined } = { token: undefined, at: undefined };
-  // An expiry that a successful refresh left within the margin.
-  let ignored: number | undefined;
-
-  function expiry(): number | undefined {
-    if (expiresAt) {
-      const at = expiresAt();
-      return typeof at === 'number' ? inMilliseconds(at, Date.now()) : undefined;
-    }
-    if (!bearer) return undefined;
-    let token: string | undefined;
-    try {
-      token = bearer.token();
-    } catch {
-      // A token that cannot be read has no known expiry; the request that sends it fails with why.
-      return undefined;
-    }
-    if (token !== decoded.token) decoded = { token, at: jwtExpiry(token) };
-    return decoded.at;
-  }
-
-  function expiring(): boolean {
-    const at = expiry();
-    return at !== undefined && at !== ignored && Date.now() >= at - margin;
-  }
+  const expiring = (): boolean => ahead !== undefined && ahead.due();
 
   const session: RefreshSession = {
     get state() {
@@ -526,7 +465,7 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
     },
     bearer,
     origins,
-    observe: (observer) => events.add(observer),
+    tell: undefined,
     begin,
     owns: () => own.active(),
     recover(sentEpoch, trigger) {
@@ -566,7 +505,7 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
       notify('started');
       apply?.();
       succeeded();
-      events.emit(() => ({ type: 'tokens-adopted' }));
+      session.tell?.('tokens-adopted');
     },
     expire(cause, by) {
       end(new RefreshFailure(true, cause), by);

@@ -2,9 +2,8 @@ import { getAdapter, isAxiosError } from 'axios';
 import type { AxiosError } from 'axios';
 import type { AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ERR_BODY_NOT_REPLAYABLE, isRefreshFailedError, isSessionExpiredError, statusError } from './errors.js';
-import { isAbsolute, isOwnOrigin, mayReceive, originOf, pageHref } from './bearer.js';
-import type { Bearer } from './bearer.js';
-import { isDefaultHeader, trackDefaultHeaders } from './headers.js';
+import { fullPath, isOwnOrigin, originOf, pageHref } from './origins.js';
+import { trackDefaultHeaders } from './headers.js';
 import { prepare } from './prepare.js';
 import { replayError } from './replay.js';
 import { RefreshFailure } from './refresh-outcome.js';
@@ -81,12 +80,6 @@ function isOwnError(error: unknown): boolean {
   );
 }
 
-/** The URL a request goes to, joined as axios joins it. */
-function fullPath({ baseURL, url = '', allowAbsoluteUrls }: InternalAxiosRequestConfig): string {
-  if (!baseURL || (isAbsolute(url) && allowAbsoluteUrls !== false)) return url;
-  return url ? `${baseURL.replace(/\/?\/$/, '')}/${url.replace(/^\/+/, '')}` : baseURL;
-}
-
 /** The response with its body as `transformResponse` makes it, for a check that reads the body. */
 function readable(response: AxiosResponse, config: InternalAxiosRequestConfig): AxiosResponse {
   const transforms = config.transformResponse;
@@ -140,24 +133,6 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const base = instance.defaults.baseURL;
     if (!own || own.base !== base) own = { base, origin: originOf(base ?? pageHref(), pageHref()) };
     return own.origin;
-  };
-
-  /**
-   * Puts the session's token on a request as it goes out, unless the request chose its own
-   * `Authorization` or goes to an origin that may not receive it. Neither a value the session
-   * attached to an earlier attempt nor one from the instance's defaults was chosen by the
-   * request: it is replaced, or taken off.
-   */
-  const authorize = (config: InternalAxiosRequestConfig, bearer: Bearer): void => {
-    const { headers: sent } = config;
-    const present: unknown = sent.get('Authorization');
-    if (present != null && !bearer.attached(present) && !isDefaultHeader(instance, 'authorization', present)) return;
-    const token = bearer.token();
-    if (token !== undefined && mayReceive(fullPath(config), ownOrigin(), bearer.origins)) {
-      sent.set('Authorization', bearer.header(token), true);
-    } else if (present != null) {
-      sent.delete('Authorization');
-    }
   };
 
   /**
@@ -272,8 +247,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const current = attachments[0];
     sending.attached = current;
     sending.epoch = current ? current.session.epoch : 0;
-    const bearer = current?.session.bearer;
-    if (bearer) authorize(config, bearer);
+    const session = current?.session;
+    session?.bearer?.authorize(config, instance, ownOrigin(), session.origins);
     const stamped = carrier(config);
     // A request prepared again has a new config, and the capturing adapter.
     if (stamped[SENT] !== sending) stamped[SENT] = sending;

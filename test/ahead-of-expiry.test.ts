@@ -1,7 +1,7 @@
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRefreshInterceptor, isSessionExpiredError } from '../src/index.js';
-import type { RefreshContext } from '../src/index.js';
+import { createRefreshInterceptor, expiry as knownExpiry, isSessionExpiredError } from '../src/index.js';
+import type { Expiry, RefreshContext, RefreshInterceptorOptions } from '../src/index.js';
 import { startAuthServer } from './helpers/auth-server.js';
 import { bearerApp } from './helpers/clients.js';
 import { memoryServer } from './helpers/memory-adapter.js';
@@ -33,8 +33,7 @@ describe('refresh before expiry (fake timers)', () => {
         token = memory.token;
         expiry = Date.now() + LIFETIME;
       },
-      expiresAt: () => expiry,
-      ...(refreshMargin === undefined ? {} : { refreshMargin }),
+      expiresAt: knownExpiry(() => expiry, refreshMargin),
     });
     return { api, memory, contexts };
   }
@@ -86,14 +85,18 @@ describe('refresh before expiry (fake timers)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('rejects with a clear error for a bad refreshMargin or expiresAt', () => {
+  it('rejects with a clear error for a bad margin, a plain function as expiresAt, or the former refreshMargin', () => {
     const refresh = (): undefined => undefined;
-    expect(() => createRefreshInterceptor(axios.create(), { refresh, refreshMargin: -1 })).toThrow(
-      'Expected `refreshMargin` to be a non-negative finite number of milliseconds, got `-1` (number)',
+    expect(() => knownExpiry(() => 0, -1)).toThrow('Expected `margin` to be a non-negative finite number of milliseconds, got `-1` (number)');
+    expect(() => knownExpiry(1_700_000_000_000 as unknown as () => number)).toThrow(
+      'Expected `read` to be a function, got `1700000000000` (number)',
     );
     expect(() =>
-      createRefreshInterceptor(axios.create(), { refresh, expiresAt: 1_700_000_000_000 as unknown as () => number }),
-    ).toThrow('Expected `expiresAt` to be a function, got `1700000000000` (number)');
+      createRefreshInterceptor(axios.create(), { refresh, expiresAt: (() => 1_700_000_000_000) as unknown as Expiry }),
+    ).toThrow("Expected `expiresAt` to be made by `expiry(() => at)` or `jwtExpiry(() => token)` from 'axios-refresh-interceptor', got `function` (function)");
+    expect(() =>
+      createRefreshInterceptor(axios.create(), { refresh, refreshMargin: 1_000 } as RefreshInterceptorOptions),
+    ).toThrow('Expected `refreshMargin` to be left out: pass the margin to `expiry(read, margin)` or `jwtExpiry(read, margin)`, got `1000` (number)');
   });
 });
 
@@ -112,7 +115,7 @@ describe('refresh before expiry against a real server', () => {
           refreshToken = data.refresh;
           expiry = Date.now() + 60_000;
         },
-        expiresAt: () => expiry,
+        expiresAt: knownExpiry(() => expiry),
         onSessionExpired: () => {
           expired += 1;
         },

@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SessionExpiredError, createRefreshInterceptor, isSessionExpiredError } from '../src/index.js';
+import { SessionExpiredError, createRefreshInterceptor, expiry as knownExpiry, isSessionExpiredError, observe } from '../src/index.js';
 import type { SessionEvent } from '../src/index.js';
 import { createTabSession } from '../src/tabs.js';
 import type { TabSession } from '../src/tabs.js';
@@ -25,7 +25,7 @@ describe('observing a session, against a real server', () => {
     const { api, store } = bearerApp(server);
     const interceptor = createRefreshInterceptor(api, { refresh: bearerRefresh(server, store), ...extra });
     const events: SessionEvent[] = [];
-    const stop = interceptor.session.observe((event) => {
+    const stop = observe(interceptor.session, (event) => {
       events.push(event);
     });
     return { api, events, stop, session: interceptor.session };
@@ -77,7 +77,7 @@ describe('observing a session, against a real server', () => {
     await server.arrived('/refresh', 1);
     await until(() => server.count('/api/', 401) === 3);
     // A second observer, to see where the events fall among the requests' outcomes.
-    session.observe((event) => settled.push(event.type));
+    observe(session, (event) => settled.push(event.type));
     gate.open();
     await Promise.all(requests);
 
@@ -95,7 +95,7 @@ describe('observing a session, against a real server', () => {
       },
     });
     const events: SessionEvent[] = [];
-    interceptor.session.observe((event) => events.push(event));
+    observe(interceptor.session, (event) => events.push(event));
     server.expireAccess();
 
     await rejection(api.get('/api/a'));
@@ -105,10 +105,10 @@ describe('observing a session, against a real server', () => {
 
   it('changes nothing when an observer throws or rejects, and tells the others', async () => {
     const { api, events, session } = observed();
-    session.observe(() => {
+    observe(session, () => {
       throw new Error('observer bug');
     });
-    session.observe(() => Promise.reject(new Error('async observer bug')));
+    observe(session, () => Promise.reject(new Error('async observer bug')));
     server.expireAccess();
 
     await expect(api.get('/api/a')).resolves.toMatchObject({ status: 200 });
@@ -145,10 +145,10 @@ describe('observing a session (fake timers)', () => {
             resolve();
           }, 250);
         }),
-      expiresAt: () => expiry,
+      expiresAt: knownExpiry(() => expiry),
     });
     const events: SessionEvent[] = [];
-    interceptor.session.observe((event) => events.push(event));
+    observe(interceptor.session, (event) => events.push(event));
 
     const request = api.get('/ahead');
     await vi.advanceTimersByTimeAsync(250);
@@ -197,7 +197,7 @@ describe('observing a session across tabs', () => {
       tabs.push(session);
       createRefreshInterceptor(api, { session });
       const events: SessionEvent[] = [];
-      session.observe((event) => events.push(event));
+      observe(session, (event) => events.push(event));
       return { api, session, events };
     });
   }

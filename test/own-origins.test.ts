@@ -1,7 +1,7 @@
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRefreshInterceptor } from '../src/index.js';
+import { bearer, createRefreshInterceptor, jwtExpiry, observe } from '../src/index.js';
 import type { RefreshSession, SessionEvent, SessionOptions } from '../src/index.js';
 import { startAuthServer } from './helpers/auth-server.js';
 import type { AuthServer } from './helpers/auth-server.js';
@@ -39,7 +39,7 @@ function observed(api: AxiosInstance, options: SessionOptions): Omit<App, 'throw
     },
   });
   const events: SessionEvent[] = [];
-  session.observe((event) => {
+  observe(session, (event) => {
     events.push(event);
   });
   return { api, session, events, expired: () => expired };
@@ -81,7 +81,7 @@ function bearerSession(extra: Partial<SessionOptions> = {}, baseURL: string | nu
         const { data } = await client.post<typeof tokens>(`${server.url}/refresh`, { refresh: tokens.refresh });
         Object.assign(tokens, data);
       },
-      accessToken: () => tokens.access,
+      accessToken: bearer(() => tokens.access), expiresAt: jwtExpiry(() => tokens.access),
       ...extra,
     }),
   };

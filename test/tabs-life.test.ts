@@ -1,7 +1,7 @@
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError } from '../src/index.js';
+import { bearer, createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError, jwtExpiry, observe } from '../src/index.js';
 import { createTabSession } from '../src/tabs.js';
 import type { TabSession } from '../src/tabs.js';
 import { startAuthServer } from './helpers/auth-server.js';
@@ -142,7 +142,7 @@ describe('what tabs know of each other’s refreshes', () => {
   it('takes a refresh under the lock as its message would, and refreshes at the next expiry though the message never came', async () => {
     const [a, b] = [tabs.open(), tabs.open()];
     let adopted = 0;
-    b.session.observe((event) => {
+    observe(b.session, (event) => {
       if (event.type === 'tokens-adopted') adopted += 1;
     });
     tabs.channels.delay();
@@ -173,7 +173,7 @@ describe('what tabs know of each other’s refreshes', () => {
         refresh: async ({ client }) => {
           Object.assign(tokens, (await client.post<typeof tokens>('/refresh', { refresh: tokens.refresh })).data);
         },
-        accessToken: () => tokens.access,
+        accessToken: bearer(() => tokens.access), expiresAt: jwtExpiry(() => tokens.access),
         shareTokens: { read: () => ({ ...tokens }), write: (next) => Object.assign(tokens, next) },
         locks: own,
         channel: channels.channel,

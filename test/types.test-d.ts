@@ -1,13 +1,10 @@
 import axios from 'axios';
 import type { AxiosError, AxiosRequestConfig } from 'axios';
 import { describe, expectTypeOf, it } from 'vitest';
-import {
-  createRefreshInterceptor,
-  createRefreshSession,
-  isRefreshFailedError,
-  isSessionExpiredError,
-} from '../src/index.js';
+import { bearer, createRefreshInterceptor, createRefreshSession, expiry, isRefreshFailedError, isSessionExpiredError, jwtExpiry, observe } from '../src/index.js';
 import type {
+  AccessToken,
+  Expiry,
   RefreshContext,
   RefreshInterceptor,
   RefreshSession,
@@ -43,23 +40,28 @@ describe('public types', () => {
     if (isRefreshFailedError(error)) expectTypeOf(error.code).toEqualTypeOf<string | undefined>();
   });
 
-  it('takes accessToken and tokenOrigins as session options, on every kind of session', () => {
-    expectTypeOf<SessionOptions['accessToken']>().toEqualTypeOf<(() => string | undefined) | undefined>();
+  it('takes accessToken and expiresAt as parts made by their factories, and tokenOrigins, on every kind of session', () => {
+    expectTypeOf<SessionOptions['accessToken']>().toEqualTypeOf<AccessToken | undefined>();
+    expectTypeOf<SessionOptions['expiresAt']>().toEqualTypeOf<Expiry | undefined>();
     expectTypeOf<SessionOptions['tokenOrigins']>().toEqualTypeOf<readonly string[] | undefined>();
-    const accessToken = (): string | undefined => undefined;
+    const accessToken = bearer((): string | undefined => undefined);
     // eslint-disable-next-line @typescript-eslint/no-deprecated -- the former name must keep type-checking
     createRefreshInterceptor(axios.create(), { refresh: () => undefined, accessToken, tokenOrigins: ['https://a.example'] });
-    createRefreshSession({ refresh: () => undefined, accessToken });
-    createTabSession({ refresh: () => undefined, accessToken });
-    // @ts-expect-error a token, not a function that returns one
-    createRefreshSession({ refresh: () => undefined, accessToken: 'eyJ' });
+    createRefreshSession({ refresh: () => undefined, accessToken, expiresAt: expiry(() => 0, 1_000) });
+    createTabSession({ refresh: () => undefined, accessToken, expiresAt: jwtExpiry(() => null) });
+    // @ts-expect-error a part made by bearer(), not the function it reads
+    createRefreshSession({ refresh: () => undefined, accessToken: () => 'eyJ' });
+    // @ts-expect-error a part made by expiry() or jwtExpiry(), not the function it reads
+    createRefreshSession({ refresh: () => undefined, expiresAt: () => 0 });
+    // @ts-expect-error the margin moved into expiry(read, margin)
+    createRefreshSession({ refresh: () => undefined, refreshMargin: 1_000 });
   });
 
   it('takes credentialOrigins on every kind of session, with or without accessToken', () => {
     expectTypeOf<SessionOptions['credentialOrigins']>().toEqualTypeOf<readonly string[] | undefined>();
     const origins = ['https://uploads.example.com'] as const;
     createRefreshInterceptor(axios.create(), { refresh: () => undefined, credentialOrigins: origins });
-    createRefreshSession({ refresh: () => undefined, accessToken: () => undefined, credentialOrigins: origins });
+    createRefreshSession({ refresh: () => undefined, accessToken: bearer(() => undefined), expiresAt: jwtExpiry(() => undefined), credentialOrigins: origins });
     createTabSession({ refresh: () => undefined, credentialOrigins: origins });
     // @ts-expect-error a list of origins, not one
     createRefreshSession({ refresh: () => undefined, credentialOrigins: 'https://uploads.example.com' });
@@ -67,7 +69,7 @@ describe('public types', () => {
 
   it('narrows session events by their type', () => {
     const session = createRefreshSession({ refresh: () => undefined });
-    const stop = session.observe((event: SessionEvent) => {
+    const stop = observe(session, (event: SessionEvent) => {
       if (event.type === 'refresh-started') expectTypeOf(event.reason).toEqualTypeOf<'unauthorized' | 'expiring'>();
       if (event.type === 'refresh-succeeded') expectTypeOf(event.waited).toEqualTypeOf<number>();
       if (event.type === 'session-ended') expectTypeOf(event.by).toEqualTypeOf<'server' | 'app' | 'other-tab'>();

@@ -27,7 +27,11 @@ describe('bad input at attach time', () => {
     [{ refresh, refreshTimeout: '500' }, 'got `500` (string)'],
     [{ refresh, shouldRefresh: 401 }, 'Expected `shouldRefresh` to be a function, got `401` (number)'],
     [{ refresh, onSessionExpired: '/login' }, 'Expected `onSessionExpired` to be a function, got `/login` (string)'],
-    [{ refresh, accessToken: 'eyJhbGciOi' }, 'Expected `accessToken` to be a function, got `eyJhbGciOi` (string)'],
+    [{ refresh, accessToken: 'eyJhbGciOi' }, "Expected `accessToken` to be made by `bearer(() => token)` from 'axios-refresh-interceptor', got `eyJhbGciOi` (string)"],
+    // A part asked for without importing it: the plain function the part would read.
+    [{ refresh, accessToken: () => 'eyJhbGciOi' }, "Expected `accessToken` to be made by `bearer(() => token)` from 'axios-refresh-interceptor', got"],
+    [{ refresh, expiresAt: () => Date.now() + 60_000 }, "Expected `expiresAt` to be made by `expiry(() => at)` or `jwtExpiry(() => token)` from 'axios-refresh-interceptor', got"],
+    [{ refresh, refreshMargin: 10_000 }, 'Expected `refreshMargin` to be left out: pass the margin to `expiry(read, margin)` or `jwtExpiry(read, margin)`, got `10000` (number)'],
     [{ refresh, tokenOrigins: 'https://uploads.example.com' }, 'Expected `tokenOrigins` to be an array of origins, got `https://uploads.example.com` (string)'],
     [{ refresh, tokenOrigins: ['https://ok.example.com', 'uploads.example.com'] }, 'Expected `tokenOrigins[1]` to be an origin such as `https://uploads.example.com`, got `uploads.example.com` (string)'],
     [{ refresh, tokenOrigins: [42] }, 'Expected `tokenOrigins[0]` to be an origin such as `https://uploads.example.com`, got `42` (number)'],

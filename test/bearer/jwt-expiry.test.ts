@@ -1,7 +1,7 @@
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { jwtExpiry } from '../../src/bearer.js';
-import { createRefreshInterceptor } from '../../src/index.js';
+import { decodeExpiry } from '../../src/expiry.js';
+import { bearer, createRefreshInterceptor, expiry, jwtExpiry } from '../../src/index.js';
 import type { SessionOptions } from '../../src/index.js';
 import { memoryServer } from '../helpers/memory-adapter.js';
 import { jwt, startJwtServer, tokenStore } from './helpers/jwt-server.js';
@@ -11,15 +11,15 @@ const MINUTE = 60_000;
 
 describe('the expiry of a JWT, read from its exp claim', () => {
   it('reads exp in seconds as milliseconds, fractions included', () => {
-    expect(jwtExpiry(jwt({ exp: 1_800_000_000 }))).toBe(1_800_000_000_000);
-    expect(jwtExpiry(jwt({ exp: 1_800_000_000.5 }))).toBe(1_800_000_000_500);
+    expect(decodeExpiry(jwt({ exp: 1_800_000_000 }))).toBe(1_800_000_000_000);
+    expect(decodeExpiry(jwt({ exp: 1_800_000_000.5 }))).toBe(1_800_000_000_500);
   });
 
   it('decodes base64url payloads that need - and _ and no padding, with non-ASCII claims around exp', () => {
     // "??>" encodes to "Pz8-", and a name in another script makes _ and multi-byte characters.
     const token = jwt({ q: '??>', name: 'Ада Лавлейс ÿÿ', exp: 1_800_000_001 });
     expect(token.split('.')[1]).toMatch(/[-_]/);
-    expect(jwtExpiry(token)).toBe(1_800_000_001_000);
+    expect(decodeExpiry(token)).toBe(1_800_000_001_000);
   });
 
   it('is unknown for anything that is not a JWT with a numeric exp', () => {
@@ -37,7 +37,7 @@ describe('the expiry of a JWT, read from its exp claim', () => {
       payload('{"exp": 1e400}'),
       'e30.%%%.sig',
     ]) {
-      expect(jwtExpiry(token), String(token)).toBeUndefined();
+      expect(decodeExpiry(token), String(token)).toBeUndefined();
     }
   });
 });
@@ -51,7 +51,7 @@ describe('refresh ahead of a JWT exp, with no expiresAt (fake timers)', () => {
   });
 
   /** A memory server whose refresh hands out a JWT living `lifetime` ms from the moment it is issued. */
-  function app(options: { lifetime?: number; first?: string; extra?: Partial<SessionOptions> } = {}) {
+  function app(options: { lifetime?: number; first?: string; margin?: number; extra?: Partial<SessionOptions> } = {}) {
     const memory = memoryServer();
     const lifetime = options.lifetime ?? 15 * MINUTE;
     let token = options.first ?? jwt({ exp: (T0 + 15 * MINUTE) / 1000 });
@@ -64,7 +64,8 @@ describe('refresh ahead of a JWT exp, with no expiresAt (fake timers)', () => {
         token = jwt({ n: refreshes, exp: (Date.now() + lifetime) / 1000 });
         memory.token = token;
       },
-      accessToken: () => token,
+      accessToken: bearer(() => token),
+      expiresAt: jwtExpiry(() => token, options.margin),
       ...options.extra,
     });
     return { api, memory, refreshes: () => refreshes };
@@ -83,7 +84,7 @@ describe('refresh ahead of a JWT exp, with no expiresAt (fake timers)', () => {
   });
 
   it('uses the refreshMargin it is given', async () => {
-    const { api, refreshes } = app({ extra: { refreshMargin: 60_000 } });
+    const { api, refreshes } = app({ margin: 60_000 });
 
     vi.setSystemTime(T0 + 14 * MINUTE - 1);
     await api.get('/before');
@@ -105,7 +106,7 @@ describe('refresh ahead of a JWT exp, with no expiresAt (fake timers)', () => {
   });
 
   it('prefers expiresAt over the JWT exp when both are there', async () => {
-    const { api, refreshes } = app({ extra: { expiresAt: () => T0 + 60 * MINUTE } });
+    const { api, refreshes } = app({ extra: { expiresAt: expiry(() => T0 + 60 * MINUTE) } });
     vi.setSystemTime(T0 + 30 * MINUTE);
     await api.get('/past-exp');
 
@@ -145,7 +146,7 @@ describe('expiresAt given in seconds by mistake (fake timers)', () => {
       refresh: () => {
         refreshes += 1;
       },
-      expiresAt: () => exp,
+      expiresAt: expiry(() => exp),
     });
 
     for (let i = 0; i < 5; i += 1) await api.get(`/${i}`);
@@ -167,7 +168,7 @@ describe('a storm at expiry, against the loopback server, from exp alone', () =>
       const store = tokenStore(server);
       server.lifetime = 15 * MINUTE;
       const api = axios.create({ baseURL: server.url });
-      createRefreshInterceptor(api, { refresh: store.refresh, accessToken: () => store.tokens.access });
+      createRefreshInterceptor(api, { refresh: store.refresh, accessToken: bearer(() => store.tokens.access), expiresAt: jwtExpiry(() => store.tokens.access) });
 
       await Promise.all(Array.from({ length: 20 }, (_, i) => api.get(`/storm/${i}`)));
 

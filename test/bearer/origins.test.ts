@@ -1,8 +1,8 @@
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mayReceive } from '../../src/bearer.js';
-import { createRefreshInterceptor, createRefreshSession } from '../../src/index.js';
+import { mayReceive } from '../../src/origins.js';
+import { bearer, createRefreshInterceptor, createRefreshSession, jwtExpiry } from '../../src/index.js';
 import type { SessionOptions } from '../../src/index.js';
 import { listen, replyJson } from '../stacks/helpers/loopback.js';
 import type { Loopback } from '../stacks/helpers/loopback.js';
@@ -42,7 +42,7 @@ function app(
 ): { api: AxiosInstance; token: () => string } {
   const store = tokenStore(server);
   const api = axios.create(baseURL === null ? {} : { baseURL });
-  createRefreshInterceptor(api, { refresh: store.refresh, accessToken: () => store.tokens.access, ...extra });
+  createRefreshInterceptor(api, { refresh: store.refresh, accessToken: bearer(() => store.tokens.access), expiresAt: jwtExpiry(() => store.tokens.access), ...extra });
   return { api, token: () => `Bearer ${store.tokens.access}` };
 }
 
@@ -234,7 +234,7 @@ describe('accessToken goes only to the origins that may receive it', () => {
 
   it('sends each instance sharing a session the token for its own origin only, with one refresh for both', async () => {
     const store = tokenStore(server);
-    const session = createRefreshSession({ refresh: store.refresh, accessToken: () => store.tokens.access });
+    const session = createRefreshSession({ refresh: store.refresh, accessToken: bearer(() => store.tokens.access), expiresAt: jwtExpiry(() => store.tokens.access) });
     const api = axios.create({ baseURL: server.url });
     const uploads = axios.create({ baseURL: other.url });
     createRefreshInterceptor(api, { session });

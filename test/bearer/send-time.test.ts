@@ -2,7 +2,7 @@ import axios from 'axios';
 import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
 import axiosRetry from 'axios-retry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRefreshInterceptor } from '../../src/index.js';
+import { bearer, createRefreshInterceptor, jwtExpiry } from '../../src/index.js';
 import type { RefreshInterceptorOptions } from '../../src/index.js';
 import { startJwtServer, tokenStore } from './helpers/jwt-server.js';
 import type { JwtServer, Tokens } from './helpers/jwt-server.js';
@@ -19,11 +19,11 @@ afterEach(async () => {
 function quickStart(extra: Partial<RefreshInterceptorOptions> = {}): { api: AxiosInstance; store: { tokens: Tokens } } {
   const store = tokenStore(server);
   const api = axios.create({ baseURL: server.url });
-  createRefreshInterceptor(api, { refresh: store.refresh, accessToken: () => store.tokens.access, ...extra });
+  createRefreshInterceptor(api, { refresh: store.refresh, accessToken: bearer(() => store.tokens.access), expiresAt: jwtExpiry(() => store.tokens.access), ...extra });
   return { api, store };
 }
 
-const bearer = (token: string): string => `Bearer ${token}`;
+const sent = (token: string): string => `Bearer ${token}`;
 const hasFetchAdapter = (() => {
   try {
     return typeof axios.getAdapter('fetch') === 'function';
@@ -40,13 +40,13 @@ describe('accessToken: the header is set as each request goes out', () => {
     store.tokens = server.logIn();
     await api.get('/b');
 
-    expect(server.authorizations('/')).toEqual([bearer(first), bearer(store.tokens.access)]);
+    expect(server.authorizations('/')).toEqual([sent(first), sent(store.tokens.access)]);
   });
 
   it('sends no Authorization header while accessToken returns undefined or an empty string', async () => {
     const held: { token: string | undefined } = { token: undefined };
     const api = axios.create({ baseURL: server.url });
-    createRefreshInterceptor(api, { refresh: () => undefined, accessToken: () => held.token });
+    createRefreshInterceptor(api, { refresh: () => undefined, accessToken: bearer(() => held.token), expiresAt: jwtExpiry(() => held.token) });
     await api.get('/public').catch(() => undefined);
     held.token = '';
     await api.get('/public').catch(() => undefined);
@@ -66,8 +66,8 @@ describe('accessToken: the header is set as each request goes out', () => {
     refresh.open();
     await Promise.all([trigger, ...held]);
 
-    expect(server.authorizations('/held')).toEqual(Array(5).fill(bearer(store.tokens.access)));
-    expect(server.authorizations('/trigger')).toEqual([bearer(old), bearer(store.tokens.access)]);
+    expect(server.authorizations('/held')).toEqual(Array(5).fill(sent(store.tokens.access)));
+    expect(server.authorizations('/trigger')).toEqual([sent(old), sent(store.tokens.access)]);
     expect(server.count('/refresh')).toBe(1);
   });
 
@@ -80,14 +80,14 @@ describe('accessToken: the header is set as each request goes out', () => {
         return config;
       };
       if (order === 'before') api.interceptors.request.use(tag);
-      createRefreshInterceptor(api, { refresh: store.refresh, accessToken: () => store.tokens.access });
+      createRefreshInterceptor(api, { refresh: store.refresh, accessToken: bearer(() => store.tokens.access), expiresAt: jwtExpiry(() => store.tokens.access) });
       if (order === 'after') api.interceptors.request.use(tag);
       const old = store.tokens.access;
       server.revoke();
 
       await api.get(`/order/${order}`);
 
-      expect(server.authorizations(`/order/${order}`)).toEqual([bearer(old), bearer(store.tokens.access)]);
+      expect(server.authorizations(`/order/${order}`)).toEqual([sent(old), sent(store.tokens.access)]);
     }
   });
 
@@ -113,7 +113,7 @@ describe('accessToken: the header is set as each request goes out', () => {
 
     await api.get('/flaky');
 
-    expect(server.authorizations('/flaky')).toEqual([bearer(old), bearer(store.tokens.access)]);
+    expect(server.authorizations('/flaky')).toEqual([sent(old), sent(store.tokens.access)]);
     expect(store.tokens.access).not.toBe(old);
   });
 
@@ -129,7 +129,7 @@ describe('accessToken: the header is set as each request goes out', () => {
 
     await api.get('/logged-out', { skipAuthRefresh: true }).catch(() => undefined);
 
-    expect(server.authorizations('/logged-out')).toEqual([bearer(old), undefined]);
+    expect(server.authorizations('/logged-out')).toEqual([sent(old), undefined]);
   });
 
   it("sends the session's token instead of an Authorization header left in the instance's defaults", async () => {
@@ -138,7 +138,7 @@ describe('accessToken: the header is set as each request goes out', () => {
 
     await api.get('/defaults');
 
-    expect(server.authorizations('/defaults')).toEqual([bearer(store.tokens.access)]);
+    expect(server.authorizations('/defaults')).toEqual([sent(store.tokens.access)]);
   });
 
   it('rejects a request with a TypeError naming accessToken when it returns something other than a string', async () => {
@@ -146,13 +146,13 @@ describe('accessToken: the header is set as each request goes out', () => {
     const tokens = server.logIn();
     createRefreshInterceptor(api, {
       refresh: () => undefined,
-      accessToken: (() => tokens) as unknown as () => string,
+      accessToken: bearer((() => tokens) as unknown as () => string),
     });
 
     const error: unknown = await api.get('/object').catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(TypeError);
-    expect(String(error)).toContain('Expected `accessToken()` to be a string or undefined, got object');
+    expect(String(error)).toContain('Expected the function given to `bearer` to return a string or undefined, got object');
     expect(server.count('/object')).toBe(0);
   });
 
@@ -161,7 +161,7 @@ describe('accessToken: the header is set as each request goes out', () => {
     let read: () => string | undefined = () => {
       throw new Error('store not ready');
     };
-    createRefreshInterceptor(api, { refresh: () => undefined, accessToken: () => read() });
+    createRefreshInterceptor(api, { refresh: () => undefined, accessToken: bearer(() => read()), expiresAt: jwtExpiry(() => read()) });
 
     await expect(api.get('/throws')).rejects.toThrow('store not ready');
     read = () => null as unknown as undefined;
@@ -178,7 +178,7 @@ describe('accessToken: the header is set as each request goes out', () => {
 
     await api.get('/fetch-adapter');
 
-    expect(server.authorizations('/fetch-adapter')).toEqual([bearer(store.tokens.access)]);
+    expect(server.authorizations('/fetch-adapter')).toEqual([sent(store.tokens.access)]);
   });
 
   it('attaches the token to a request with skipAuthRefresh, and leaves its 401 to the caller', async () => {
@@ -188,7 +188,7 @@ describe('accessToken: the header is set as each request goes out', () => {
     const failed = await api.get('/probe', { skipAuthRefresh: true }).catch((e: unknown) => e);
 
     expect(failed).toMatchObject({ response: { status: 401 } });
-    expect(server.authorizations('/probe')).toEqual([bearer(store.tokens.access)]);
+    expect(server.authorizations('/probe')).toEqual([sent(store.tokens.access)]);
     expect(server.count('/refresh')).toBe(0);
   });
 

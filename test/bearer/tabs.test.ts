@@ -1,7 +1,7 @@
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRefreshInterceptor } from '../../src/index.js';
+import { bearer, createRefreshInterceptor, jwtExpiry } from '../../src/index.js';
 import { createTabSession } from '../../src/tabs.js';
 import type { TabSession } from '../../src/tabs.js';
 import { FakeChannels, FakeLocks } from '../helpers/fake-tabs.js';
@@ -38,7 +38,7 @@ function browser(count: number): Tab[] {
       refresh: async ({ client }) => {
         tab.tokens = (await client.post<Tokens>('/refresh', { refresh: tab.tokens.refresh })).data;
       },
-      accessToken: () => tab.tokens.access,
+      accessToken: bearer(() => tab.tokens.access), expiresAt: jwtExpiry(() => tab.tokens.access),
       shareTokens: {
         read: () => tab.tokens,
         write: (next) => {

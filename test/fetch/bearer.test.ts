@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshFetch } from '../../src/fetch.js';
 import type { FetchLike, RefreshFetchOptions } from '../../src/fetch.js';
-import { createRefreshSession } from '../../src/index.js';
+import { bearer, createRefreshSession, jwtExpiry } from '../../src/index.js';
 import type { RefreshSession, SessionOptions } from '../../src/index.js';
 import { rejection } from '../helpers/rejection.js';
 import { startAuthServer } from '../helpers/auth-server.js';
@@ -57,7 +57,7 @@ function app(
   fetchLike: FetchLike = fetch,
 ): { authFetch: typeof fetch; store: Store; session: RefreshSession } {
   const store = { token: server.access, refresh: server.refresh };
-  const session = sessionOf(store, { accessToken: () => store.token, credentialOrigins: [server.url], ...extra });
+  const session = sessionOf(store, { accessToken: bearer(() => store.token), expiresAt: jwtExpiry(() => store.token), credentialOrigins: [server.url], ...extra });
   return { authFetch: createRefreshFetch(fetchLike, { session }), store, session };
 }
 
@@ -99,7 +99,7 @@ describe('createRefreshFetch with accessToken: the header on each attempt', () =
     const store = { token: 'first', refresh: server.refresh };
     const { fetchLike, authorizations } = recorder();
     const authFetch = createRefreshFetch(fetchLike, {
-      session: sessionOf(store, { accessToken: () => store.token, credentialOrigins: [server.url] }),
+      session: sessionOf(store, { accessToken: bearer(() => store.token), expiresAt: jwtExpiry(() => store.token), credentialOrigins: [server.url] }),
     });
 
     await authFetch(at('/api/a'));
@@ -219,7 +219,7 @@ describe('createRefreshFetch with accessToken: which URLs get the token', () => 
   ])('sends the token to %s', async (_what, address) => {
     const store = { token: 'the-token', refresh: server.refresh };
     const { fetchLike, authorizations } = recorder();
-    const session = sessionOf(store, { accessToken: () => store.token, credentialOrigins: [server.url] });
+    const session = sessionOf(store, { accessToken: bearer(() => store.token), expiresAt: jwtExpiry(() => store.token), credentialOrigins: [server.url] });
 
     await createRefreshFetch(fetchLike, { session })(address(new URL(server.url)));
 
@@ -241,7 +241,7 @@ describe('createRefreshFetch with accessToken: which URLs get the token', () => 
   ])('refuses the token to %s', async (_what, address) => {
     const store = { token: 'the-token', refresh: server.refresh };
     const { fetchLike, authorizations } = recorder();
-    const session = sessionOf(store, { accessToken: () => store.token, credentialOrigins: [server.url] });
+    const session = sessionOf(store, { accessToken: bearer(() => store.token), expiresAt: jwtExpiry(() => store.token), credentialOrigins: [server.url] });
 
     await createRefreshFetch(fetchLike, { session })(address(new URL(server.url)));
 

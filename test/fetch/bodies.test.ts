@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { isAxiosError } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshFetch } from '../../src/fetch.js';
-import { ERR_BODY_NOT_REPLAYABLE, createRefreshSession } from '../../src/index.js';
+import { ERR_BODY_NOT_REPLAYABLE, bearer, createRefreshSession, jwtExpiry } from '../../src/index.js';
 import { startAuthServer } from '../helpers/auth-server.js';
 import type { AuthServer, SeenRequest } from '../helpers/auth-server.js';
 import { turns } from '../helpers/gate.js';
@@ -30,7 +30,7 @@ function app(): { authFetch: typeof fetch; store: { token: string } } {
       store.token = data.access;
       store.refresh = data.refresh;
     },
-    accessToken: () => store.token,
+    accessToken: bearer(() => store.token), expiresAt: jwtExpiry(() => store.token),
     credentialOrigins: [server.url],
   });
   server.expireAccess();

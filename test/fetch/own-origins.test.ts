@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRefreshFetch } from '../../src/fetch.js';
 import type { FetchLike } from '../../src/fetch.js';
-import { createRefreshSession } from '../../src/index.js';
+import { bearer, createRefreshSession, jwtExpiry, observe } from '../../src/index.js';
 import type { RefreshSession, SessionEvent, SessionOptions } from '../../src/index.js';
 import { startAuthServer } from '../helpers/auth-server.js';
 import type { AuthServer } from '../helpers/auth-server.js';
@@ -31,7 +31,7 @@ interface App {
  * `fetch` on a session with no axios instance: a bearer session (`accessToken`), or a cookie
  * session whose wrapped `fetch` sends the access cookie itself, as a browser would.
  */
-function app(extra: Partial<SessionOptions> = {}, bearer = false): App {
+function app(extra: Partial<SessionOptions> = {}, withBearer = false): App {
   const tokens = { access: server.access, refresh: server.refresh };
   let expired = 0;
   const session = createRefreshSession({
@@ -42,17 +42,17 @@ function app(extra: Partial<SessionOptions> = {}, bearer = false): App {
     onSessionExpired: () => {
       expired += 1;
     },
-    ...(bearer ? { accessToken: () => tokens.access } : {}),
+    ...(withBearer ? { accessToken: bearer(() => tokens.access), expiresAt: jwtExpiry(() => tokens.access) } : {}),
     ...extra,
   });
   const events: SessionEvent[] = [];
-  session.observe((event) => {
+  observe(session, (event) => {
     events.push(event);
   });
   const responses: Response[] = [];
   const fetchLike: FetchLike = async (input, init) => {
     const headers = new Headers(init?.headers);
-    if (!bearer) headers.set('Cookie', `access_token=${tokens.access}`);
+    if (!withBearer) headers.set('Cookie', `access_token=${tokens.access}`);
     // As in a browser, a relative URL goes to the page.
     const page = (globalThis as { location?: { href: string } }).location?.href;
     const response = await fetch(typeof input === 'string' ? new URL(input, page) : input, { ...init, headers });

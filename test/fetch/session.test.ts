@@ -1,12 +1,7 @@
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createRefreshInterceptor,
-  createRefreshSession,
-  isRefreshFailedError,
-  isSessionExpiredError,
-} from '../../src/index.js';
+import { createRefreshInterceptor, createRefreshSession, expiry as knownExpiry, isRefreshFailedError, isSessionExpiredError, observe } from '../../src/index.js';
 import type { RefreshContext, RefreshSession, SessionEvent, SessionOptions } from '../../src/index.js';
 import { createRefreshFetch } from '../../src/fetch.js';
 import { createTabSession } from '../../src/tabs.js';
@@ -213,7 +208,7 @@ describe('createRefreshFetch: wrapped again, as setup code that runs twice does'
     const { authFetch } = mixedApp();
     const other = createRefreshSession({ refresh: () => {} });
     let refreshedOther = 0;
-    other.observe((event) => {
+    observe(other, (event) => {
       if (event.type === 'refresh-started') refreshedOther += 1;
     });
     const layered = createRefreshFetch(authFetch, { session: other });
@@ -377,7 +372,7 @@ describe('createRefreshFetch: a refresh that calls the wrapped fetch', () => {
 describe('createRefreshFetch: refresh ahead of expiry', () => {
   it('refreshes before sending a fetch call once the token is within the margin, and the call sees no 401', async () => {
     let expiry = Date.now() + 60_000;
-    const { authFetch } = mixedApp({ expiresAt: () => expiry, refreshMargin: 5_000 });
+    const { authFetch } = mixedApp({ expiresAt: knownExpiry(() => expiry, 5_000) });
     expect((await authFetch(at('/api/early'))).status).toBe(200);
     expect(server.refreshCalls()).toBe(0);
 
@@ -451,7 +446,7 @@ describe('createRefreshFetch: events', () => {
   it('tells observers about a refresh fetch started, naming the fetch call', async () => {
     const { authFetch, session } = mixedApp();
     const events: SessionEvent[] = [];
-    session.observe((event) => {
+    observe(session, (event) => {
       events.push(event);
     });
     server.expireAccess();

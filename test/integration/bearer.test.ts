@@ -1,7 +1,7 @@
 import axios from 'axios';
 import { describe, expect, it } from 'vitest';
 import { getAllTasks, signUp, whoAmI } from '../../demo/client/utilities.js';
-import { createRefreshInterceptor, isSessionExpiredError } from '../../src/index.js';
+import { bearer, createRefreshInterceptor, isSessionExpiredError, jwtExpiry } from '../../src/index.js';
 import { ACCESS_MS, REFRESH_MS, ada, useAuthApi } from './helpers/auth-api.js';
 import { bearerClient } from './helpers/clients.js';
 import { concurrently, rejected } from './helpers/settle.js';
@@ -61,9 +61,9 @@ describe('bearer tokens kept in memory, over HTTP against the reference API', ()
       refresh: async ({ client }) => {
         tokens = (await client.post<typeof tokens>('users/refresh/', { refresh: tokens.refresh })).data;
       },
-      accessToken: () => tokens.access,
+      accessToken: bearer(() => tokens.access),
       // The reference API's tokens here live 5 s: a margin below that.
-      refreshMargin: 1_000,
+      expiresAt: jwtExpiry(() => tokens.access, 1_000),
     });
     const { access, refresh } = await signUp(api, ada);
     tokens = { access, refresh };

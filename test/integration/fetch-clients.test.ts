@@ -5,12 +5,7 @@ import createClient from 'openapi-fetch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshFetch } from '../../src/fetch.js';
 import type { FetchLike } from '../../src/fetch.js';
-import {
-  createRefreshInterceptor,
-  createRefreshSession,
-  isRefreshFailedError,
-  isSessionExpiredError,
-} from '../../src/index.js';
+import { bearer, createRefreshInterceptor, createRefreshSession, isRefreshFailedError, isSessionExpiredError, jwtExpiry } from '../../src/index.js';
 import type { RefreshContext, RefreshSession } from '../../src/index.js';
 import { rejection } from '../helpers/rejection.js';
 import { startAuthServer } from '../helpers/auth-server.js';
@@ -109,7 +104,7 @@ function app({ accessToken = true, fetchLike, refresh }: AppOptions = {}): App {
       expired += 1;
     },
     // In Node there is no page whose origin would let absolute URLs carry the token.
-    ...(accessToken ? { accessToken: () => store.token, credentialOrigins: [server.url] } : {}),
+    ...(accessToken ? { accessToken: bearer(() => store.token), expiresAt: jwtExpiry(() => store.token), credentialOrigins: [server.url] } : {}),
   });
   const api = axios.create({ baseURL: server.url });
   createRefreshInterceptor(api, { session });

@@ -1,6 +1,6 @@
 import axios, { isAxiosError } from 'axios';
 import { describe, expect, it } from 'vitest';
-import { createRefreshInterceptor, isSessionExpiredError } from '../../src/index.js';
+import { bearer, createRefreshInterceptor, isSessionExpiredError, jwtExpiry } from '../../src/index.js';
 import { ada, useAuthApi } from './helpers/auth-api.js';
 import { seenFrom } from './helpers/stats.js';
 
@@ -42,7 +42,7 @@ function bearerQuickStart() {
     refresh: async ({ client }) => {
       tokens = (await client.post<typeof tokens>('users/refresh/', { refresh: tokens.refresh })).data;
     },
-    accessToken: () => tokens.access,
+    accessToken: bearer(() => tokens.access), expiresAt: jwtExpiry(() => tokens.access),
   });
   async function logIn(credentials: { email: string; password: string }) {
     tokens = (await api.post<typeof tokens>('users/login/', credentials, { skipAuthRefresh: true })).data;

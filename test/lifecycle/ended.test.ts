@@ -1,7 +1,7 @@
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRefreshInterceptor, isSessionExpiredError } from '../../src/index.js';
+import { createRefreshInterceptor, expiry, isSessionExpiredError } from '../../src/index.js';
 import type { RefreshSession } from '../../src/index.js';
 import { createRefreshFetch } from '../../src/fetch.js';
 import { turns } from '../helpers/gate.js';
@@ -64,7 +64,7 @@ describe('ended stays ended', () => {
   });
 
   it('does not refresh ahead of expiry on an ended session: requests go out as they are', async () => {
-    const app = lifeApp(server, { expiresAt: () => Date.now() - 1 });
+    const app = lifeApp(server, { expiresAt: expiry(() => Date.now() - 1) });
     server.expireAccess();
     server.revokeRefresh();
     await rejection(app.api.get('/api/first'));

@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError } from '../../src/index.js';
+import { bearer, createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError, jwtExpiry } from '../../src/index.js';
 import { createTabSession } from '../../src/tabs.js';
 import type { RefreshContext } from '../../src/index.js';
 import { turns, until } from '../helpers/gate.js';
@@ -135,7 +135,7 @@ describe('a log-in while a refresh from before it is still out', () => {
       refresh: async ({ client }) => {
         Object.assign(tokens, (await client.post<typeof tokens>('/refresh', { refresh: tokens.refresh })).data);
       },
-      accessToken: () => tokens.access,
+      accessToken: bearer(() => tokens.access), expiresAt: jwtExpiry(() => tokens.access),
       credentialOrigins: [server.url],
       refreshTimeout: 1_000,
       locks: undefined,

@@ -1,6 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError } from '../../src/index.js';
+import { createRefreshInterceptor, expiry as knownExpiry, isRefreshFailedError, isSessionExpiredError } from '../../src/index.js';
 import type { RefreshContext } from '../../src/index.js';
 import { passCooldown } from '../helpers/cooldown.js';
 import { startAuthServer } from '../helpers/auth-server.js';
@@ -36,7 +36,7 @@ function dueApp(): { api: AxiosInstance; expired: () => number; contexts: Refres
       refreshToken = data.refresh;
       expiry = Date.now() + 60_000;
     },
-    expiresAt: () => expiry,
+    expiresAt: knownExpiry(() => expiry),
     onSessionExpired: () => {
       expired += 1;
     },

@@ -1,3 +1,4 @@
+import { observe } from '../../../src/index.js';
 import type { RefreshSession, SessionEvent } from '../../../src/index.js';
 import { describeFailure } from './api.js';
 import { logEvent } from './event-log.js';
@@ -29,7 +30,7 @@ function ended(event: Extract<SessionEvent, { type: 'session-ended' }>): string 
  * @returns A function that stops it.
  */
 export function logSession(session: RefreshSession, hasUser: () => boolean): () => void {
-  return session.observe((event) => {
+  return observe(session, (event) => {
     switch (event.type) {
       case 'refresh-started':
         logEvent(event.type, started(event));
@@ -67,7 +68,7 @@ export interface BurstCounts {
 /** Starts counting the session's refreshes; the returned function stops and tells the counts. */
 export function countRefreshes(session: RefreshSession): () => BurstCounts {
   const counts: BurstCounts = { refreshes: 0, failed: 0 };
-  const stop = session.observe((event) => {
+  const stop = observe(session, (event) => {
     if (event.type !== 'refresh-succeeded' && event.type !== 'refresh-failed') return;
     counts.refreshes += 1;
     if (event.type === 'refresh-failed') counts.failed += 1;

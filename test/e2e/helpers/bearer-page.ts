@@ -3,7 +3,7 @@
  * it shares one refresh with the other tabs of the browser and hands them its new tokens.
  */
 import axios, { isAxiosError } from 'axios';
-import { createRefreshInterceptor } from '../../../src/index.js';
+import { bearer, createRefreshInterceptor, jwtExpiry } from '../../../src/index.js';
 import { createTabSession } from '../../../src/tabs.js';
 import type { Tokens } from '../../bearer/helpers/jwt-server.js';
 
@@ -24,7 +24,7 @@ const session = createTabSession<Tokens>({
   refresh: async ({ client }) => {
     tokens = (await client.post<Tokens>('/refresh', { refresh: tokens.refresh })).data;
   },
-  accessToken: () => tokens.access,
+  accessToken: bearer(() => tokens.access), expiresAt: jwtExpiry(() => tokens.access),
   shareTokens: {
     read: () => tokens,
     write: (next) => {

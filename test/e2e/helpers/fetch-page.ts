@@ -6,7 +6,7 @@
  */
 import axios, { isAxiosError } from 'axios';
 import type { AxiosInstance } from 'axios';
-import { createRefreshInterceptor, createRefreshSession } from '../../../src/index.js';
+import { bearer, createRefreshInterceptor, createRefreshSession, jwtExpiry } from '../../../src/index.js';
 import { createRefreshFetch } from '../../../src/fetch.js';
 import { createTabSession } from '../../../src/tabs.js';
 import type { Tokens } from '../../bearer/helpers/jwt-server.js';
@@ -56,12 +56,14 @@ let tokens: Tokens = { access: '', refresh: '' };
 const refresh = async ({ client }: { client: AxiosInstance }): Promise<void> => {
   tokens = (await client.post<Tokens>('/refresh', { refresh: tokens.refresh })).data;
 };
-const accessToken = (): string => tokens.access;
+const accessToken = bearer((): string => tokens.access);
+const expiresAt = jwtExpiry((): string => tokens.access);
 const session = new URLSearchParams(location.search).has('tabs')
   ? createTabSession<Tokens>({
       name: 'fetch-storm',
       refresh,
       accessToken,
+      expiresAt,
       shareTokens: {
         read: () => tokens,
         write: (next) => {
@@ -69,7 +71,7 @@ const session = new URLSearchParams(location.search).has('tabs')
         },
       },
     })
-  : createRefreshSession({ refresh, accessToken });
+  : createRefreshSession({ refresh, accessToken, expiresAt });
 
 const api = axios.create({ baseURL: location.origin });
 createRefreshInterceptor(api, { session });

@@ -6,7 +6,7 @@
  * as a busy browser may.
  */
 import axios, { isAxiosError } from 'axios';
-import { createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError } from '../../../src/index.js';
+import { createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError, observe } from '../../../src/index.js';
 import { createTabSession } from '../../../src/tabs.js';
 
 /** How a request ended: `200`, `401` (a plain one, handed to the app), `expired` or `failed` (the library's errors). */
@@ -50,7 +50,7 @@ const session = createTabSession({
   },
 });
 createRefreshInterceptor(api, { session });
-session.observe((event) => {
+observe(session, (event) => {
   events[event.type] = (events[event.type] ?? 0) + 1;
 });
 

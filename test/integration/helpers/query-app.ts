@@ -2,7 +2,7 @@ import axios from 'axios';
 import type { AxiosInstance } from 'axios';
 import { vi } from 'vitest';
 import { createRefreshFetch } from '../../../src/fetch.js';
-import { createRefreshInterceptor, createRefreshSession } from '../../../src/index.js';
+import { bearer, createRefreshInterceptor, createRefreshSession, jwtExpiry } from '../../../src/index.js';
 import type { RefreshSession } from '../../../src/index.js';
 import type { AuthServer } from '../../helpers/auth-server.js';
 import { until } from '../../helpers/gate.js';
@@ -53,7 +53,7 @@ export function queryApp(server: AuthServer): QueryApp {
     onSessionExpired: () => {
       expired += 1;
     },
-    accessToken: () => tokens.access,
+    accessToken: bearer(() => tokens.access), expiresAt: jwtExpiry(() => tokens.access),
     // In Node there is no page whose origin would let absolute URLs carry the token.
     credentialOrigins: [server.url],
   });

@@ -1,6 +1,6 @@
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
-import { createRefreshInterceptor, createRefreshSession } from '../../../src/index.js';
+import { bearer, createRefreshInterceptor, createRefreshSession, jwtExpiry, observe } from '../../../src/index.js';
 import type { RefreshSession, SessionEvent, SessionOptions } from '../../../src/index.js';
 import { createRefreshFetch } from '../../../src/fetch.js';
 import type { LifeServer } from './life-server.js';
@@ -26,7 +26,7 @@ export function lifeApp(server: LifeServer, options: Partial<SessionOptions> = {
       const { data } = await client.post<{ access: string; refresh: string }>('/refresh', { refresh: tokens.refresh }, { signal });
       Object.assign(tokens, data);
     },
-    accessToken: () => tokens.access,
+    accessToken: bearer(() => tokens.access), expiresAt: jwtExpiry(() => tokens.access),
     credentialOrigins: [server.url],
     onSessionExpired: () => {
       expired += 1;
@@ -35,7 +35,7 @@ export function lifeApp(server: LifeServer, options: Partial<SessionOptions> = {
   });
   createRefreshInterceptor(api, { session });
   const events: SessionEvent[] = [];
-  session.observe((event) => events.push(event));
+  observe(session, (event) => events.push(event));
   return {
     api,
     authFetch: createRefreshFetch(fetch, { session }),

@@ -1,6 +1,6 @@
 import axios, { isAxiosError } from 'axios';
 import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig } from 'axios';
-import { createRefreshInterceptor, createRefreshSession, isSessionExpiredError } from '../../../src/index.js';
+import { createRefreshInterceptor, createRefreshSession, expiry as knownExpiry, isSessionExpiredError, observe } from '../../../src/index.js';
 import type { RefreshContext, RefreshInterceptor, RefreshSession } from '../../../src/index.js';
 import { KnownExpiries } from './expiry.js';
 import { afterMicrotasks } from './flush.js';
@@ -184,7 +184,7 @@ export class World {
       },
       refreshTimeout: schedule.refreshTimeout,
       ...(expiry && ahead
-        ? { expiresAt: () => expiry.expiresAt(this.store.access), refreshMargin: ahead.margin }
+        ? { expiresAt: knownExpiry(() => expiry.expiresAt(this.store.access), ahead.margin) }
         : {}),
     };
     const shared = schedule.shared ? createRefreshSession(sessionOptions) : undefined;
@@ -236,13 +236,13 @@ export class World {
       this.interceptors.set(name, interceptor);
     }
     this.session = this.interceptors.get('a')!.session;
-    this.session.observe((event) => {
+    observe(this.session, (event) => {
       this.model.observe(event, Date.now());
     });
     // Setup that attached new options left the first session behind: it never refreshes again.
     for (const other of this.sessions) {
       if (other === this.session) continue;
-      other.observe((event) => {
+      observe(other, (event) => {
         this.log.violation(`the session left behind by new options reported ${event.type}`);
       });
     }
