@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import axios from 'axios';
 import { measureBytes } from './bytes.js';
 import { CONTENDERS } from './contenders.js';
@@ -6,6 +7,7 @@ import { measureFetchOverhead } from './fetch-overhead.js';
 import { measureOverhead } from './overhead.js';
 import { refreshesAhead } from './refresh-ahead.js';
 import { startAuthServer } from './remote-server.js';
+import { lineChart } from './chart.js';
 import { machine, range, readVersion, table, writeSections } from './report.js';
 import { median } from './stats.js';
 import { MAX_SOCKETS, storm } from './storm.js';
@@ -13,11 +15,14 @@ import type { StormRun } from './storm.js';
 
 // Timed runs per storm size; each contender also gets one more run in which the heap is measured.
 const RUNS: ReadonlyArray<[n: number, runs: number]> = [
+  [10, 5],
+  [100, 5],
   [1_000, 5],
   [10_000, 3],
 ];
 const NOT_IMPLEMENTED = 'n/a (not implemented)';
 const DOC = new URL('../docs/benchmarks.md', import.meta.url);
+const CHARTS = new URL('../docs/charts/', import.meta.url);
 
 const { gc } = globalThis;
 // Only node started with --expose-gc has it; the heap column says so otherwise.
@@ -71,6 +76,10 @@ function verdict(contender: Contender, n: number, runs: readonly StormRun[]): st
 }
 
 const stormTables: string[] = [];
+// Medians per contender and N, for the charts: how time and server requests grow with N.
+const grows = new Map<string, { ms: Array<[number, number | undefined]>; requests: Array<[number, number | undefined]> }>(
+  CONTENDERS.map((contender) => [contender.name, { ms: [], requests: [] }]),
+);
 const server = await startAuthServer();
 try {
   for (const [n, count] of RUNS) {
@@ -84,6 +93,12 @@ try {
     // Contenders take turns run by run, so that a slow spell of the machine hits all of them.
     for (let i = 0; i < count; i += 1) {
       for (const contender of active) runs.get(contender)!.push((await storm(server, contender, n)).run);
+    }
+    for (const contender of CONTENDERS) {
+      const done = runs.get(contender);
+      const growth = grows.get(contender.name)!;
+      growth.ms.push([n, done ? Math.max(1, median(done.map((run) => run.ms))) : undefined]);
+      growth.requests.push([n, done ? median(done.map((run) => run.stats.requests)) : undefined]);
     }
     const rows = CONTENDERS.map((contender) => {
       const done = runs.get(contender);
@@ -121,6 +136,21 @@ try {
   await server.close();
 }
 
+const series = (key: 'ms' | 'requests') => [...grows].map(([name, growth]) => ({ name, points: growth[key] }));
+mkdirSync(CHARTS, { recursive: true });
+writeFileSync(
+  new URL('storm-time.svg', CHARTS),
+  lineChart({ title: 'Expiry storm: time until every request settled', x: 'N, requests at expiry', y: 'milliseconds (median)', series: series('ms') }),
+);
+writeFileSync(
+  new URL('storm-requests.svg', CHARTS),
+  lineChart({ title: 'Expiry storm: requests the server received', x: 'N, requests at expiry', y: 'server requests (median)', series: series('requests') }),
+);
+const charts = [
+  '![Time until every request of the storm settled, per contender, as N grows](charts/storm-time.svg)',
+  '![Requests the server received during the storm, per contender, as N grows](charts/storm-requests.svg)',
+].join('\n\n');
+
 console.log('Bytes...');
 const bytes = await measureBytes();
 console.log(`${bytes}\n`);
@@ -129,7 +159,7 @@ writeSections(DOC, {
   machine: machineTable,
   overhead: overheadTable,
   'fetch-overhead': fetchTable,
-  storm: [`All requests of a run share one keep-alive agent of ${MAX_SOCKETS} sockets.`, ...stormTables].join('\n\n'),
+  storm: [charts, `All requests of a run share one keep-alive agent of ${MAX_SOCKETS} sockets.`, ...stormTables].join('\n\n'),
   bytes,
 });
 console.log('Wrote docs/benchmarks.md');
