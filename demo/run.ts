@@ -58,7 +58,7 @@ const narrate: RefreshNarration = {
     event('↻', 'yellow', `refresh succeeded in ${ms} ms: new access and refresh cookies in the jar`);
   },
   failed: (error) => {
-    event('↻', 'red', `refresh rejected: ${explained(error)}`);
+    event('↻', 'magenta', `refresh rejected: ${explained(error)}`);
   },
   sessionExpired: (error) => {
     sessionExpiredCalls += 1;
@@ -104,9 +104,9 @@ async function main(api: AuthApi): Promise<void> {
   compare(library, librarySeen, lesson, lessonSeen);
   const reasons = new Set(lesson.failures.map(describeFailure));
   if (lesson.failures.length > 0) {
-    event('✗', 'red', `${lesson.failures.length} requests failed with the refresh's ${[...reasons].join(', ')}`);
+    event('•', 'magenta', `as expected of this pattern, ${lesson.failures.length} requests failed with the refresh's ${[...reasons].join(', ')}`);
     note('every refresh after the first presented the refresh token it had just rotated away;');
-    note(`to the lesson's app a refresh 401 means "log in again": ${paint('red', 'bob is logged out')}`);
+    note(`to the lesson's app a refresh 401 means "log in again": ${paint('magenta', 'bob is logged out')}`);
   }
 
   heading(5, 'The refresh token expires: the session is over');
@@ -122,7 +122,7 @@ async function main(api: AuthApi): Promise<void> {
 
 function compare(library: BurstResult, librarySeen: Counts, lesson: BurstResult, lessonSeen: Counts): void {
   const good = (text: string): string => paint('green', text);
-  const bad = (text: string, isBad: boolean): string => (isBad ? paint('red', text) : good(text));
+  const bad = (text: string, isBad: boolean): string => (isBad ? paint('magenta', text) : good(text));
   table([
     ['', paint('bold', 'library'), paint('bold', 'hand-written _retry')],
     ['refresh calls the server saw', good(String(librarySeen.refreshCalls)), bad(String(lessonSeen.refreshCalls), lessonSeen.refreshCalls > 1)],
