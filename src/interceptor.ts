@@ -89,6 +89,8 @@ export function createRefreshInterceptor(
   const attachment: Attachment = {
     session,
     options,
+    // Source text, not identity: setup code that runs again makes new functions of the same text.
+    purpose: String(options.shouldRefresh) + String(options.shouldRefreshResponse),
     shouldRefresh: options.shouldRefresh ?? defaults.shouldRefresh,
     refreshOnResponse: options.shouldRefreshResponse ?? defaults.shouldRefreshResponse,
     readsBody: options.shouldRefreshResponse !== undefined,
