@@ -4,7 +4,7 @@ import { createRefreshInterceptor } from '../../src/index.js';
 import type { RefreshInterceptor } from '../../src/index.js';
 import { startCsrfServer } from '../helpers/csrf-server.js';
 import type { CsrfServer } from '../helpers/csrf-server.js';
-import { turns } from '../helpers/gate.js';
+import { turns, until } from '../helpers/gate.js';
 import { rejection } from '../helpers/rejection.js';
 import { csrfApp, csrfPurpose, tokenRefresh } from './helpers/two-purposes.js';
 import type { Credentials } from './helpers/two-purposes.js';
@@ -120,7 +120,7 @@ describe.each<Order>(['token refresh first', 'CSRF refresh first'])('a 401 token
     const csrfCall = server.hold('/csrf-cookie');
 
     const first = api.post('/api/first', {});
-    while (server.count('/csrf-cookie') === 0) await turns(1);
+    await until(() => server.count('/csrf-cookie') > 0);
     const second = api.post('/api/second', {});
     await turns(20);
     expect(server.statuses('/api/second')).toEqual([]);
@@ -199,5 +199,22 @@ describe('several interceptors on one instance, told apart by purpose', () => {
     for (const path of await burst(api, 'older-back', 4)) expect(server.statuses(path)).toEqual([419, 200]);
     expect([older.calls(), newer.calls(), token.calls()]).toEqual([1, 2, 2]);
     expect([server.count('/refresh'), server.count('/csrf-cookie')]).toEqual([2, 3]);
+  });
+
+  it('retries a request once for a purpose however many interceptors for it setup code attached', async () => {
+    const { api, credentials } = csrfApp(server);
+    const older = csrfPurpose(credentials);
+    const newer = csrfPurpose(credentials);
+    createRefreshInterceptor(api, older.options);
+    createRefreshInterceptor(api, newer.options);
+    server.script('/api/still-419', [419, 419, 419]);
+
+    const error = await rejection(api.post('/api/still-419', {}));
+
+    expect(error.response?.status).toBe(419);
+    // The earlier interceptor is not in force: it neither retries nor refreshes a second time.
+    expect(server.statuses('/api/still-419')).toEqual([419, 419]);
+    expect(server.count('/csrf-cookie')).toBe(1);
+    expect([older.calls(), newer.calls()]).toEqual([0, 1]);
   });
 });
