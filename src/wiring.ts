@@ -46,9 +46,8 @@ interface Sending {
   generation: number;
   /** When the request started, if it has a `timeout` that waiting must count against. */
   readonly started: number;
-  /** The attachments in force when the request went out, and their sessions' epochs then. */
-  attached: readonly Attachment[];
-  epochs: number[];
+  /** The attachments in force when the request went out, with their sessions' epochs then. */
+  epochs: Map<Attachment, number>;
 }
 
 // The purposes a request was retried for, each at most once. Set only on a retry, so it must
@@ -126,7 +125,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   let readsBody = false;
   // Each session's refreshes are seen apart, since two purposes may refresh at once; the
   // listener is held here because the session holds it weakly.
-  const tracked = new Map<Attachment, { listener: SessionListener; unsubscribe: () => void; apply: (config: InternalAxiosRequestConfig, since: number) => void }>();
+  const tracked = new Map<Attachment, [ReturnType<typeof trackDefaultHeaders> & SessionListener, () => void]>();
+  const stamp = (): Map<Attachment, number> => new Map(inForce.map((a) => [a, a.session.epoch]));
   const { request: requests, response: responses } = instance.interceptors;
 
   // Epochs of sessions detached since, so that the generation never goes back.
@@ -211,7 +211,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
    * changed, and the length of a body that is built again (axios keeps one it finds).
    */
   const refit = (sending: Sending | undefined, config: InternalAxiosRequestConfig): void => {
-    if (sending) for (const { apply } of tracked.values()) apply(config, sending.generation);
+    if (sending) for (const [{ apply }] of tracked.values()) apply(config, sending.generation);
     (config.headers as Partial<AxiosHeaders> | undefined)?.delete?.('Content-Length');
   };
 
@@ -248,8 +248,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   }
 
   function attempt(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
-    sending.attached = inForce;
-    sending.epochs = inForce.map(({ session }) => session.epoch);
+    sending.epochs = stamp();
     for (const { session } of inForce) session.bearer?.authorize(config, instance, ownOrigin(), session.origins);
     const stamped = carrier(config);
     // A request prepared again has a new config, and the capturing adapter.
@@ -264,7 +263,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   }
 
   const epochOf = (sending: Sending | undefined, attachment: Attachment): number =>
-    sending?.epochs[sending.attached.indexOf(attachment)] ?? attachment.session.epoch;
+    sending?.epochs.get(attachment) ?? attachment.session.epoch;
 
   /** The attachment in force that `matches` an answer to a request it has not retried yet. */
   const judge = (config: Marked, matches: (attachment: Attachment) => boolean): Attachment | undefined =>
@@ -390,8 +389,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
         data: config.data,
         generation: generation(),
         started: 0,
-        attached: [],
-        epochs: [],
+        epochs: new Map(),
       };
     // Whatever happens next, the config that the app and other plugins see afterwards
     // (`error.config`, which axios-retry sends again) names the adapter it had, not this one.
@@ -403,7 +401,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const ended = loggingIn(config);
     return ended.length > 0
       ? answer.then((response) => {
-          if (ok2xx(response.status)) for (const session of ended) session.begin();
+          if (ok2xx(response.status)) for (const { session } of ended) session.begin();
           return response;
         })
       : answer;
@@ -414,9 +412,9 @@ export function wiringOf(instance: AxiosInstance): Wiring {
    * is a POST in every framework; a GET is a probe or a public page) and succeeds is a new
    * log-in for each of them: the ones it starts again.
    */
-  const loggingIn = (config: InternalAxiosRequestConfig): RefreshSession[] =>
+  const loggingIn = (config: InternalAxiosRequestConfig): Attachment[] =>
     config.skipAuthRefresh === true && !/^(get|head|options)$/i.test(config.method ?? 'get')
-      ? inForce.map(({ session }) => session).filter((session) => session.state === 'ended')
+      ? inForce.filter(({ session }) => session.state === 'ended')
       : [];
 
 
@@ -440,8 +438,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
       data: config.data,
       generation: generation(),
       started: config.timeout ? Date.now() : 0,
-      attached: inForce,
-      epochs: inForce.map(({ session }) => session.epoch),
+      epochs: stamp(),
     };
     if (bearer || login || !alone || due() || readsBody || resolves401(config)) config.adapter = send;
     return false;
@@ -460,15 +457,14 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     },
     attach(attachment) {
       settle([attachment, ...attachments]);
-      const { started, succeeded, apply } = trackDefaultHeaders(instance, generation);
       // What the session is told of this instance.
-      const listener: SessionListener = { started, succeeded, client };
-      tracked.set(attachment, { listener, apply, unsubscribe: attachment.session.subscribe(listener) });
+      const listener = { ...trackDefaultHeaders(instance, generation), client };
+      tracked.set(attachment, [listener, attachment.session.subscribe(listener)]);
     },
     detach(attachment) {
       settle(attachments.filter((a) => a !== attachment));
       retired += attachment.session.epoch;
-      tracked.get(attachment)?.unsubscribe();
+      tracked.get(attachment)?.[1]();
       tracked.delete(attachment);
       for (const interrupt of [...attachment.interrupts]) interrupt();
       if (attachments.length > 0) return;
