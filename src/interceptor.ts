@@ -52,8 +52,10 @@ function sessionOf(options: RefreshInterceptorOptions | SharedSessionOptions): R
  * A request made with `{ skipAuthRefresh: true }` in its config is left alone. The order in
  * which the app adds its own interceptors does not matter. Attaching the same options object
  * or session to the same instance again returns the interceptor already attached; new options
- * take over from the interceptor attached before, which is back in force if the newer one is
- * ejected.
+ * with the same purpose (the source text of `shouldRefresh` and `shouldRefreshResponse`) take
+ * over from the interceptor attached before, which is back in force if the newer one is ejected.
+ * Interceptors for other purposes (a 419 CSRF refresh next to the 401 one) work side by side,
+ * and a request is retried at most once for each.
  *
  * @param instance An instance from `axios.create()`.
  * @param options Either the options of a session of its own (`refresh` and the rest), or a
@@ -89,6 +91,8 @@ export function createRefreshInterceptor(
   const attachment: Attachment = {
     session,
     options,
+    // Source text, not identity: setup code that runs again makes new functions of the same text.
+    purpose: String(options.shouldRefresh) + String(options.shouldRefreshResponse),
     shouldRefresh: options.shouldRefresh ?? defaults.shouldRefresh,
     refreshOnResponse: options.shouldRefreshResponse ?? defaults.shouldRefreshResponse,
     readsBody: options.shouldRefreshResponse !== undefined,

@@ -23,6 +23,11 @@ export interface Attachment {
   readonly readsBody: boolean;
   /** The options object it was made from, so that attaching it again is recognised. */
   readonly options: object;
+  /**
+   * What it refreshes for, told by the source text of its checks: a newer attachment for the
+   * same purpose (setup code that ran again) takes over, one for another purpose works alongside.
+   */
+  readonly purpose: string;
   readonly interrupts: Set<Interrupt>;
 }
 
@@ -41,18 +46,18 @@ interface Sending {
   generation: number;
   /** When the request started, if it has a `timeout` that waiting must count against. */
   readonly started: number;
-  /** The attachment in force when the request went out, and its session's epoch then. */
-  attached: Attachment | undefined;
-  epoch: number;
+  /** The attachments in force when the request went out, with their sessions' epochs then. */
+  epochs: Map<Attachment, number>;
 }
 
-// Set only on a retry, so it must survive axios's config merge: a string key, since axios
-// before 1.7 drops symbol keys when it merges a config.
+// The purposes a request was retried for, each at most once. Set only on a retry, so it must
+// survive axios's config merge: a string key, since axios before 1.7 drops symbol keys when it
+// merges a config, and an array, which the merge copies.
 const RETRIED = 'axiosRefreshRetried';
 // The record of a request, from its start to its outcome.
 const SENT = Symbol('sent');
 
-type Marked = InternalAxiosRequestConfig & { [RETRIED]?: true };
+type Marked = InternalAxiosRequestConfig & { [RETRIED]?: string[] };
 type Stamped = { [SENT]?: Sending };
 
 /**
@@ -97,7 +102,7 @@ function readable(response: AxiosResponse, config: InternalAxiosRequestConfig): 
 
 /** Everything the library attaches to one axios instance. */
 export interface Wiring {
-  /** Newest first: a later setup (hot reload, a new log-in) takes precedence. */
+  /** Newest first: a later setup for the same purpose (hot reload, a new log-in) takes precedence. */
   readonly attachments: readonly Attachment[];
   attach(attachment: Attachment): void;
   detach(attachment: Attachment): void;
@@ -114,7 +119,14 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   if (existing) return existing;
 
   let attachments: readonly Attachment[] = [];
-  const unsubscribes = new Map<Attachment, () => void>();
+  /** The newest attachment for each purpose, newest first: these judge answers and refresh. */
+  let inForce: readonly Attachment[] = [];
+  /** Whether one in force reads response bodies. */
+  let readsBody = false;
+  // Each session's refreshes are seen apart, since two purposes may refresh at once; the
+  // listener is held here because the session holds it weakly.
+  const tracked = new Map<Attachment, [ReturnType<typeof trackDefaultHeaders> & SessionListener, () => void]>();
+  const stamp = (): Map<Attachment, number> => new Map(inForce.map((a) => [a, a.session.epoch]));
   const { request: requests, response: responses } = instance.interceptors;
 
   // Epochs of sessions detached since, so that the generation never goes back.
@@ -125,7 +137,6 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     for (const { session } of attachments) sum += session.epoch;
     return sum;
   };
-  const headers = trackDefaultHeaders(instance, generation);
 
   // The origin of the instance's `baseURL` (or of the page), worked out again when it changes.
   let own: { base: string | undefined; origin: string | undefined } | undefined;
@@ -148,18 +159,10 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     bare.defaults.validateStatus = ok2xx;
     return bare;
   };
-  // What the session is told of this instance; held weakly there, so it lives with the wiring.
-  const listener: SessionListener = { started: headers.started, succeeded: headers.succeeded, client };
   const trigger = (config: InternalAxiosRequestConfig, error?: AxiosError): RefreshTrigger => ({ error, config, client });
 
-  /** A refresh is due for the attachment in force, or one runs for an earlier attachment. */
-  const due = (): boolean => {
-    for (let i = 0; i < attachments.length; i += 1) {
-      const { session } = attachments[i] as Attachment;
-      if (i === 0 ? session.due() : session.refreshing) return true;
-    }
-    return false;
-  };
+  /** A refresh is due for an attachment in force, or one runs for an earlier attachment. */
+  const due = (): boolean => attachments.some((a) => (inForce.includes(a) ? a.session.due() : a.session.refreshing));
 
   const deadline = (sending: Sending | undefined, config: InternalAxiosRequestConfig): number | undefined =>
     sending?.started && config.timeout ? sending.started + config.timeout : undefined;
@@ -180,8 +183,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
    * token. Its failure is its own, not the request's.
    */
   const quiet = async (sending: Sending | undefined, config: InternalAxiosRequestConfig): Promise<void> => {
-    for (const earlier of attachments.slice(1)) {
-      if (!earlier.session.refreshing) continue;
+    for (const earlier of attachments) {
+      if (inForce.includes(earlier) || !earlier.session.refreshing) continue;
       try {
         await waitFor(earlier.session.renew(trigger(config)), config, earlier.interrupts, deadline(sending, config));
       } catch (failure) {
@@ -190,15 +193,16 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     }
   };
 
-  /** Waits for the refresh in flight, or one due ahead of expiry, before a request goes out. */
+  /** Waits for the refreshes in flight, or due ahead of expiry, before a request goes out. */
   const renewed = async (sending: Sending, config: InternalAxiosRequestConfig): Promise<void> => {
     await quiet(sending, config);
-    const current = attachments[0];
-    if (!current?.session.due()) return;
-    try {
-      await waitFor(current.session.renew(trigger(config)), config, current.interrupts, deadline(sending, config));
-    } catch (failure) {
-      if (!isSoftFailure(failure)) throw requestError(failure, config);
+    for (const current of inForce) {
+      if (!current.session.due()) continue;
+      try {
+        await waitFor(current.session.renew(trigger(config)), config, current.interrupts, deadline(sending, config));
+      } catch (failure) {
+        if (!isSoftFailure(failure)) throw requestError(failure, config);
+      }
     }
   };
 
@@ -207,7 +211,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
    * changed, and the length of a body that is built again (axios keeps one it finds).
    */
   const refit = (sending: Sending | undefined, config: InternalAxiosRequestConfig): void => {
-    if (sending) headers.apply(config, sending.generation);
+    if (sending) for (const [{ apply }] of tracked.values()) apply(config, sending.generation);
     (config.headers as Partial<AxiosHeaders> | undefined)?.delete?.('Content-Length');
   };
 
@@ -244,11 +248,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   }
 
   function attempt(sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
-    const current = attachments[0];
-    sending.attached = current;
-    sending.epoch = current ? current.session.epoch : 0;
-    const session = current?.session;
-    session?.bearer?.authorize(config, instance, ownOrigin(), session.origins);
+    sending.epochs = stamp();
+    for (const { session } of inForce) session.bearer?.authorize(config, instance, ownOrigin(), session.origins);
     const stamped = carrier(config);
     // A request prepared again has a new config, and the capturing adapter.
     if (stamped[SENT] !== sending) stamped[SENT] = sending;
@@ -257,12 +258,19 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     // A resolved response needs a look only if it could be an auth failure: with axios's own
     // `validateStatus` and no body check, a 401 never resolves. A rejected one goes straight to
     // the library's response interceptor when no other stands in between.
-    if (current?.readsBody || resolves401(config)) return adapter(config).then(resolved, rejected);
+    if (readsBody || resolves401(config)) return adapter(config).then(resolved, rejected);
     return sending.alone ? adapter(config) : adapter(config).then(undefined, rejected);
   }
 
   const epochOf = (sending: Sending | undefined, attachment: Attachment): number =>
-    sending?.attached === attachment ? sending.epoch : attachment.session.epoch;
+    sending?.epochs.get(attachment) ?? attachment.session.epoch;
+
+  /** The attachment in force that `matches` an answer to a request it has not retried yet. */
+  const judge = (config: Marked, matches: (attachment: Attachment) => boolean): Attachment | undefined =>
+    inForce.find((attachment) => !config[RETRIED]?.includes(attachment.purpose) && matches(attachment) && ours(attachment, config));
+
+  /** The request marked as retried for the attachment's purpose too. */
+  const retried = (config: Marked, { purpose }: Attachment): Marked => ({ ...config, [RETRIED]: [...(config[RETRIED] ?? []), purpose] });
 
   /** Waits for the refresh that a request sent under stale credentials needs; false when ejected meanwhile. */
   const refreshFor = async (
@@ -291,7 +299,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     if (!(await refreshFor(sending, config, attachment, error))) return pass();
     const spent = replayError(sending.data, config, error);
     if (spent) throw spent;
-    const retry = await prepared(sending, { ...config, [RETRIED]: true } as Marked);
+    const retry = await prepared(sending, retried(config, attachment));
     sending.generation = generation();
     // Marked as a retry, it goes out like any request (held if a refresh is due meanwhile), and
     // its outcome is the caller's as it is.
@@ -301,10 +309,9 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   const resolved = (response: AxiosResponse): AxiosResponse | Promise<AxiosResponse> => {
     const config = response.config as Marked | undefined;
     const sending = recordOf(config);
-    if (!config || !sending || config[RETRIED] || config.skipAuthRefresh === true) return response;
-    const current = attachments[0];
-    if (!current?.refreshOnResponse(current.readsBody ? readable(response, config) : response) || !ours(current, config)) return response;
-    return recover(sending, config, current, statusError(response), () => response);
+    if (!config || !sending || config.skipAuthRefresh === true) return response;
+    const current = judge(config, (a) => a.refreshOnResponse(a.readsBody ? readable(response, config) : response));
+    return current ? recover(sending, config, current, statusError(response), () => response) : response;
   };
 
   const rejected = (error: unknown): Promise<AxiosResponse> => {
@@ -315,9 +322,9 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     if (!isAxiosError(error) || !error.response || !error.config) return pass();
     const config = error.config as Marked;
     const sending = recordOf(config);
-    if (!sending || config[RETRIED] || config.skipAuthRefresh === true) return pass();
-    const current = attachments[0];
-    return current?.shouldRefresh(error) && ours(current, config) ? recover(sending, config, current, error, pass) : pass();
+    if (!sending || config.skipAuthRefresh === true) return pass();
+    const current = judge(config, (a) => a.shouldRefresh(error));
+    return current ? recover(sending, config, current, error, pass) : pass();
   };
 
   /** Refreshes, then sends the request again through the whole instance. */
@@ -328,7 +335,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     const spent = replayError(data, config, error);
     if (spent) throw spent;
     refit(sending, config);
-    const retry = { ...config, data, adapter: sending ? sending.adapter : config.adapter, [RETRIED]: true } as Marked;
+    const retry = { ...retried(config, attachment), data, adapter: sending ? sending.adapter : config.adapter } as Marked;
     // Goes through the instance as a new request: its timeout is what is left of the first's.
     if (sending) limit(sending, retry);
     return instance.request(retry);
@@ -342,9 +349,9 @@ export function wiringOf(instance: AxiosInstance): Wiring {
    */
   const outer = async (error: unknown): Promise<AxiosResponse> => {
     const { config, response } = (error ?? {}) as { config?: Marked; response?: unknown };
-    if (!config || !response || isOwnError(error) || config[RETRIED] || config.skipAuthRefresh === true) throw error;
-    const current = attachments[0];
-    if (!current?.shouldRefresh(error as AxiosError) || !ours(current, config)) throw error;
+    if (!config || !response || isOwnError(error) || config.skipAuthRefresh === true) throw error;
+    const current = judge(config, (a) => a.shouldRefresh(error as AxiosError));
+    if (!current) throw error;
     return reenter(config, current, error as AxiosError, () => {
       throw error;
     });
@@ -382,8 +389,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
         data: config.data,
         generation: generation(),
         started: 0,
-        attached: undefined,
-        epoch: 0,
+        epochs: new Map(),
       };
     // Whatever happens next, the config that the app and other plugins see afterwards
     // (`error.config`, which axios-retry sends again) names the adapter it had, not this one.
@@ -391,22 +397,25 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     if (config.skipAuthRefresh !== true) return dispatch(sending, config);
     // A request left alone is never held; it only gets the token, and may be a new log-in.
     const answer = attempt(sending, config);
-    // The session that ended, as it was when the log-in went out: an eject meanwhile changes nothing.
-    const ended = loggingIn(config) ? attachments[0]?.session : undefined;
-    return ended
+    // The sessions that ended, as they were when the log-in went out: an eject meanwhile changes nothing.
+    const ended = loggingIn(config);
+    return ended.length > 0
       ? answer.then((response) => {
-          if (ok2xx(response.status)) ended.begin();
+          if (ok2xx(response.status)) for (const { session } of ended) session.begin();
           return response;
         })
       : answer;
   };
 
   /**
-   * After the session ended, a `skipAuthRefresh` request that changes something (log-in is a
-   * POST in every framework; a GET is a probe or a public page) and succeeds is a new log-in.
+   * After sessions in force ended, a `skipAuthRefresh` request that changes something (log-in
+   * is a POST in every framework; a GET is a probe or a public page) and succeeds is a new
+   * log-in for each of them: the ones it starts again.
    */
-  const loggingIn = (config: InternalAxiosRequestConfig): boolean =>
-    config.skipAuthRefresh === true && attachments[0]?.session.state === 'ended' && !/^(get|head|options)$/i.test(config.method ?? 'get');
+  const loggingIn = (config: InternalAxiosRequestConfig): Attachment[] =>
+    config.skipAuthRefresh === true && !/^(get|head|options)$/i.test(config.method ?? 'get')
+      ? inForce.filter(({ session }) => session.state === 'ended')
+      : [];
 
 
   // axios asks `runWhen` about every request before any interceptor runs: the library records
@@ -416,13 +425,11 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   // session's token is attached by that adapter, so a request left alone gets it too.
   function start(config: InternalAxiosRequestConfig): boolean {
     const alone = keepOuterLast();
-    const current = attachments[0];
-    if (!current) return false;
     // A request that `refresh` sends through this instance belongs to the refresh: held, it
     // would wait for itself; refreshed, a dead session could never end.
-    if (current.session.refreshing && current.session.owns()) config.skipAuthRefresh = true;
-    const { bearer } = current.session;
-    const login = loggingIn(config);
+    if (attachments.some(({ session }) => session.refreshing && session.owns())) config.skipAuthRefresh = true;
+    const bearer = inForce.some(({ session }) => session.bearer);
+    const login = loggingIn(config).length > 0;
     if (config.skipAuthRefresh === true && !bearer && !login) return false;
     carrier(config)[SENT] = {
       alone,
@@ -431,27 +438,34 @@ export function wiringOf(instance: AxiosInstance): Wiring {
       data: config.data,
       generation: generation(),
       started: config.timeout ? Date.now() : 0,
-      attached: current,
-      epoch: current.session.epoch,
+      epochs: stamp(),
     };
-    if (bearer || login || !alone || due() || current.readsBody || resolves401(config)) config.adapter = send;
+    if (bearer || login || !alone || due() || readsBody || resolves401(config)) config.adapter = send;
     return false;
   }
   const startId = requests.use((config) => config, null, { runWhen: start });
+
+  const settle = (next: readonly Attachment[]): void => {
+    attachments = next;
+    inForce = next.filter((a, i) => next.findIndex((b) => b.purpose === a.purpose) === i);
+    readsBody = inForce.some((a) => a.readsBody);
+  };
 
   const wiring: Wiring = {
     get attachments() {
       return attachments;
     },
     attach(attachment) {
-      attachments = [attachment, ...attachments];
-      unsubscribes.set(attachment, attachment.session.subscribe(listener));
+      settle([attachment, ...attachments]);
+      // What the session is told of this instance.
+      const listener = { ...trackDefaultHeaders(instance, generation), client };
+      tracked.set(attachment, [listener, attachment.session.subscribe(listener)]);
     },
     detach(attachment) {
-      attachments = attachments.filter((a) => a !== attachment);
+      settle(attachments.filter((a) => a !== attachment));
       retired += attachment.session.epoch;
-      unsubscribes.get(attachment)?.();
-      unsubscribes.delete(attachment);
+      tracked.get(attachment)?.[1]();
+      tracked.delete(attachment);
       for (const interrupt of [...attachment.interrupts]) interrupt();
       if (attachments.length > 0) return;
       requests.eject(startId);
