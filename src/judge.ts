@@ -1,0 +1,56 @@
+/**
+ * Step 4 of a request's path: judged. Whether an answer means that the credentials it was sent
+ * with expired, and for which interceptor in force.
+ */
+import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { ERR_BODY_NOT_REPLAYABLE, isRefreshFailedError, isSessionExpiredError } from './errors.js';
+import type { Attachment, InstanceState } from './instance-state.js';
+import { fullPath, isOwnOrigin } from './origins.js';
+
+// The purposes a request was retried for, each at most once. Set only on a retry, so it must
+// survive axios's config merge: a string key, since axios before 1.7 drops symbol keys when it
+// merges a config, and an array, which the merge copies.
+const RETRIED = 'axiosRefreshRetried';
+
+export type Marked = InternalAxiosRequestConfig & { [RETRIED]?: string[] };
+
+/** Whether axios resolves a 401 for this request; it resolves every status without `validateStatus`. */
+export const resolves401 = ({ validateStatus }: InternalAxiosRequestConfig): boolean => !validateStatus || validateStatus(401);
+
+/** The library's own errors, which no app interceptor made from a response. */
+export function isOwnError(error: unknown): boolean {
+  return (
+    isSessionExpiredError(error) ||
+    isRefreshFailedError(error) ||
+    (error as { code?: unknown } | null | undefined)?.code === ERR_BODY_NOT_REPLAYABLE
+  );
+}
+
+/** The response with its body as `transformResponse` makes it, for a check that reads the body. */
+export function readable(response: AxiosResponse, config: InternalAxiosRequestConfig): AxiosResponse {
+  const transforms = config.transformResponse;
+  let data: unknown = response.data;
+  for (const transform of Array.isArray(transforms) ? transforms : transforms ? [transforms] : []) {
+    data = (transform as (this: unknown, data: unknown, headers: unknown, status: number) => unknown).call(
+      config,
+      data,
+      response.headers,
+      response.status,
+    );
+  }
+  return { ...response, data };
+}
+
+/**
+ * Whether a request went where the session's credentials go: a 401 from elsewhere says nothing
+ * about them. Asked only once a check has matched, so the success path never pays for it.
+ */
+const ours = (state: InstanceState, { session }: Attachment, config: InternalAxiosRequestConfig): boolean =>
+  isOwnOrigin(fullPath(config), state.ownOrigin(), session.origins, session.bearer !== undefined);
+
+/** The attachment in force that `matches` an answer to a request it has not retried yet. */
+export const judge = (state: InstanceState, config: Marked, matches: (attachment: Attachment) => boolean): Attachment | undefined =>
+  state.inForce.find((attachment) => !config[RETRIED]?.includes(attachment.purpose) && matches(attachment) && ours(state, attachment, config));
+
+/** The request marked as retried for the attachment's purpose too. */
+export const retried = (config: Marked, { purpose }: Attachment): Marked => ({ ...config, [RETRIED]: [...(config[RETRIED] ?? []), purpose] });

@@ -1,0 +1,79 @@
+/**
+ * Step 1 of a request's path: recorded. axios asks the library's `runWhen` about every request
+ * before any interceptor runs; the library writes down there what it will need later, and puts
+ * its own adapter on the request unless nothing can need it.
+ */
+import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
+import type { Attachment, InstanceState } from './instance-state.js';
+import { resolves401 } from './judge.js';
+
+/** What the library knows of one request, from the moment axios starts it. */
+export interface Sending {
+  /**
+   * No response interceptor but the library's: a rejection goes straight to it, which then
+   * judges it as the adapter would have, without a promise hop of the adapter's own.
+   */
+  readonly alone: boolean;
+  /** The adapter the request would have used without the library. */
+  readonly adapter: InternalAxiosRequestConfig['adapter'];
+  /** The body as the caller gave it, before any interceptor or transform. */
+  readonly data: unknown;
+  /** The instance's refresh generation when the request was last prepared. */
+  generation: number;
+  /** When the request started, if it has a `timeout` that waiting must count against. */
+  readonly started: number;
+  /** The attachments in force when the request went out, with their sessions' epochs then. */
+  epochs: Map<Attachment, number>;
+}
+
+// The record of a request, from its start to its outcome.
+const SENT = Symbol('sent');
+
+type Stamped = { [SENT]?: Sending };
+
+/**
+ * Where the record of a request rides: its `transitional` object, which axios merges afresh for
+ * each request, keeps by reference on `error.config` and `response.config`, and never copies
+ * symbol keys from; app interceptors that replace `config.headers` leave it alone. Its headers
+ * object when it has none.
+ */
+function carrier(config: InternalAxiosRequestConfig): Stamped {
+  return (config.transitional ?? config.headers) as Stamped;
+}
+
+export const recordOf = (config: InternalAxiosRequestConfig | undefined): Sending | undefined =>
+  config && carrier(config)[SENT];
+
+/** Puts the record on a config made afresh for the same request (prepared again, retried). */
+export function restamp(config: InternalAxiosRequestConfig, sending: Sending): void {
+  const stamped = carrier(config);
+  if (stamped[SENT] !== sending) stamped[SENT] = sending;
+}
+
+/**
+ * Records a request as axios starts it. `alone` tells whether the library's response
+ * interceptor is the only one. The session's token is attached by the library's adapter, so a
+ * request left alone gets that adapter when a session sends a token.
+ */
+export function record(state: InstanceState, config: InternalAxiosRequestConfig, alone: boolean): boolean {
+  const { attachments, inForce, instance, hooks } = state;
+  // A request that `refresh` sends through this instance belongs to the refresh: held, it
+  // would wait for itself; refreshed, a dead session could never end.
+  if (attachments.some(({ session }) => session.refreshing && session.owns())) config.skipAuthRefresh = true;
+  const bearer = inForce.some(({ session }) => session.bearer);
+  const login = state.loggingIn(config).length > 0;
+  if (config.skipAuthRefresh === true && !bearer && !login) return false;
+  carrier(config)[SENT] = {
+    alone,
+    // A config sent again as it came back (axios-retry does) may still name this adapter.
+    adapter: config.adapter === hooks.send ? instance.defaults.adapter : config.adapter,
+    data: config.data,
+    generation: state.generation(),
+    started: config.timeout ? Date.now() : 0,
+    epochs: state.stamp(),
+  };
+  // With no refresh due and a 401 that axios rejects, a request alone with the library's
+  // response interceptor is judged by that interceptor alone: it keeps its own adapter.
+  if (bearer || login || !alone || state.due() || state.readsBody || resolves401(config)) config.adapter = hooks.send as AxiosAdapter;
+  return false;
+}
