@@ -73,7 +73,7 @@ const ahead: Contender = {
 };
 
 const withBearer: Contender = {
-  name: 'axios-refresh-interceptor, `accessToken` with a JWT `exp`',
+  name: 'axios-refresh-interceptor, `bearer` and `jwtExpiry`',
   refreshesAhead: true,
   attachesToken: true,
   // The token's `exp` alone tells it to refresh first: one refresh, then n requests.

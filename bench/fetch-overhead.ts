@@ -17,7 +17,7 @@ export function measureFetchOverhead(): Promise<OverheadCase[]> {
   return compare([
     ['in-memory fetch', () => memoryFetch(ITEM)],
     ['`createRefreshFetch` over it', () => plain(ITEM)],
-    ['`createRefreshFetch` with `accessToken`', () => withBearer(ITEM)],
+    ['`createRefreshFetch` with `bearer` and `jwtExpiry`', () => withBearer(ITEM)],
     // What an app without the library does to send the same header.
     ['in-memory fetch with the header set by the app (for reference)', () => memoryFetch(ITEM, { headers: new Headers({ Authorization: 'Bearer token' }) })],
   ]);

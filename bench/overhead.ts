@@ -49,10 +49,10 @@ function instances(withAhead: boolean): Array<[string, AxiosInstance]> {
       refresh: () => undefined,
       expiresAt: expiry(() => Date.now() + 3_600_000, 30_000),
     });
-    cases.push(['axios-refresh-interceptor with `expiresAt`', ahead]);
+    cases.push(['axios-refresh-interceptor with `expiry`', ahead]);
     const withBearer = axios.create({ adapter: memoryAdapter });
     createRefreshInterceptor(withBearer, { refresh: () => undefined, accessToken: bearer(() => TOKEN), expiresAt: jwtExpiry(() => TOKEN) });
-    cases.push(['axios-refresh-interceptor with `accessToken` (a JWT)', withBearer]);
+    cases.push(['axios-refresh-interceptor with `bearer` and `jwtExpiry`', withBearer]);
     // What an app without the library writes to send the same header.
     const header = axios.create({ adapter: memoryAdapter });
     header.interceptors.request.use(

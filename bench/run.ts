@@ -46,7 +46,7 @@ const overheadRows = overhead.map((row) => [
   `${row.ratio.toFixed(3)}×`,
   `${row.ratioIqr[0].toFixed(3)}–${row.ratioIqr[1].toFixed(3)}`,
 ]);
-if (!ahead) overheadRows.splice(2, 0, ['axios-refresh-interceptor with `expiresAt`', NOT_IMPLEMENTED, NOT_IMPLEMENTED, '']);
+if (!ahead) overheadRows.splice(2, 0, ['axios-refresh-interceptor with `expiry`', NOT_IMPLEMENTED, NOT_IMPLEMENTED, '']);
 const overheadTable = table(
   ['Instance', 'median per request', 'ratio to bare axios', 'middle half of the rounds'],
   overheadRows,
