@@ -1,13 +1,13 @@
 import { getAdapter, isAxiosError } from 'axios';
 import type { AxiosError } from 'axios';
 import type { AxiosHeaders, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { ERR_BODY_NOT_REPLAYABLE, isRefreshFailedError, isSessionExpiredError, statusError } from './errors.js';
+import { ERR_BODY_NOT_REPLAYABLE, isRefreshFailedError, isSessionExpiredError, requestError, statusError } from './errors.js';
 import { fullPath, isOwnOrigin, originOf, pageHref } from './origins.js';
 import { trackDefaultHeaders } from './headers.js';
 import { prepare } from './prepare.js';
 import { replayError } from './replay.js';
 import { RefreshFailure } from './refresh-outcome.js';
-import { isSoftFailure, requestError } from './session.js';
+import { isSoftFailure } from './session.js';
 import type { RefreshSession, RefreshTrigger, SessionListener } from './session.js';
 import { EJECTED, timeoutError, waitFor } from './wait.js';
 import type { Interrupt } from './wait.js';
@@ -68,7 +68,8 @@ function carrier(config: InternalAxiosRequestConfig): Stamped {
 const recordOf = (config: InternalAxiosRequestConfig | undefined): Sending | undefined =>
   config && carrier(config)[SENT];
 
-function ok2xx(status: number): boolean {
+/** Whether a status is a success, as axios's default `validateStatus` has it. */
+export function ok2xx(status: number): boolean {
   return status >= 200 && status < 300;
 }
 
