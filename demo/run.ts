@@ -62,7 +62,7 @@ const narrate: RefreshNarration = {
   },
   sessionExpired: (error) => {
     sessionExpiredCalls += 1;
-    event('⚑', 'magenta', `onSessionExpired(${error.code ?? ''}): the app shows the login page`);
+    event('⚑', 'magenta', `onSessionExpired(${error.code}): the app shows the login page`);
   },
 };
 

@@ -27,6 +27,12 @@ export const PARTS: readonly PricedApp[] = [
   { label: '`createTabSession` (tabs)', source: `${CORE.source}\n${uses('createTabSession', `${MAIN}/tabs`)}` },
 ];
 
+/** An app that uses only `fetch`: its session from `/fetch`, with no axios at all. */
+export const FETCH_ONLY: PricedApp = {
+  label: '`/fetch` alone: its `createRefreshSession` and `createRefreshFetch`',
+  source: uses('createRefreshSession, createRefreshFetch', `${MAIN}/fetch`),
+};
+
 /** Every export of every entry point: what an app that uses all of it ships. */
 export const EVERYTHING: PricedApp = {
   label: 'every export of `.`, `/fetch` and `/tabs`',

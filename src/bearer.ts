@@ -3,8 +3,8 @@
  * read as each request goes out and sent as `Authorization: Bearer <token>` to the session's own
  * origins. An app that does not import it does not bundle it.
  */
-import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
 import { isDefaultHeader } from './headers.js';
+import type { HeaderBag, WithDefaults } from './headers.js';
 import { checkPartArguments, rethrowMistake } from './checks.js';
 import { fullPath, mayReceive } from './origins.js';
 
@@ -27,7 +27,15 @@ export interface AccessToken {
    * to an earlier attempt nor one from the instance's defaults was chosen by the request: it is
    * replaced, or taken off.
    */
-  authorize(config: InternalAxiosRequestConfig, instance: AxiosInstance, own: string | undefined, origins: ReadonlySet<string>): void;
+  authorize(config: AuthorizedRequest, instance: WithDefaults, own: string | undefined, origins: ReadonlySet<string>): void;
+}
+
+/** @internal An axios request as far as the token needs it; typed here so that bearer needs no axios. */
+export interface AuthorizedRequest {
+  readonly headers: HeaderBag;
+  readonly baseURL?: string | undefined;
+  readonly url?: string | undefined;
+  readonly allowAbsoluteUrls?: boolean | undefined;
 }
 
 // A request seldom outlives more than a few refreshes; older values are forgotten.

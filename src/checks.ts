@@ -8,8 +8,7 @@
  * it. Where nothing defines it and there is no `process` (plain ESM in a browser), reading it
  * throws a `ReferenceError`, which is swallowed: no checks, and no crash.
  */
-import type { AxiosInstance } from 'axios';
-import type { SessionOptions } from './options.js';
+import type { CommonSessionOptions } from './session-options.js';
 
 // The errors made here, so that only they pass the `catch` around a check.
 const mistakes = new WeakSet();
@@ -82,7 +81,7 @@ export function checkOrigins(value: unknown, name: string): void {
 export function checkSessionOptions(options: unknown): void {
   checkObject(options);
   const { refresh, onSessionExpired, refreshTimeout, expiresAt, accessToken, credentialOrigins, tokenOrigins } =
-    options as Record<keyof SessionOptions, unknown>;
+    options as Record<keyof CommonSessionOptions<unknown>, unknown>;
   if (typeof refresh !== 'function') throw expected('refresh', 'a function', refresh);
   checkOptional('onSessionExpired', onSessionExpired);
   checkPart('expiresAt', expiresAt, 'expiry', 'made by `expiry(() => at)` or `jwtExpiry(() => token)`');
@@ -100,7 +99,7 @@ interface InstanceLike {
   interceptors?: { response?: { use?: unknown } };
 }
 
-export function checkInstance(instance: unknown): asserts instance is AxiosInstance {
+export function checkInstance(instance: unknown): void {
   const candidate = instance as InstanceLike | null | undefined;
   if (typeof candidate?.request !== 'function' || typeof candidate.interceptors?.response?.use !== 'function') {
     throw expected('instance', 'an axios instance (from axios.create())', instance);

@@ -1,12 +1,14 @@
-import { AxiosError } from 'axios';
+/**
+ * The axios side's errors: `AxiosError`s, so that what reads axios errors (retry plugins,
+ * `axios.isAxiosError`) reads them too. Their codes and guards are shared with the fetch side.
+ */
+import { AxiosError, AxiosHeaders } from 'axios';
 import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { ERR_REFRESH_FAILED, ERR_SESSION_EXPIRED } from './codes.js';
+import { RefreshFailure } from './refresh-outcome.js';
 
-/** `code` of {@link SessionExpiredError}. */
-export const ERR_SESSION_EXPIRED = 'ERR_SESSION_EXPIRED';
-/** `code` of {@link RefreshFailedError}. */
-export const ERR_REFRESH_FAILED = 'ERR_REFRESH_FAILED';
-/** `code` of the error a retry fails with when its body cannot be sent twice. */
-export const ERR_BODY_NOT_REPLAYABLE = 'ERR_BODY_NOT_REPLAYABLE';
+export { ERR_BODY_NOT_REPLAYABLE, ERR_REFRESH_FAILED, ERR_SESSION_EXPIRED, isRefreshFailedError, isSessionExpiredError } from './codes.js';
+export type { RefreshFailedErrorLike, SessionExpiredErrorLike } from './codes.js';
 
 /**
  * What the library's own errors share: `toJSON()` leaves out the request's headers, body and
@@ -50,9 +52,12 @@ class CredentialSafeError<T, D> extends AxiosError<T, D> {
  * sent) and whose `cause` is the refresh failure. Recognise it with
  * {@link isSessionExpiredError}, which also works when axios is loaded twice.
  *
- * Its `code` is {@link ERR_SESSION_EXPIRED}.
+ * Its `code` is {@link ERR_SESSION_EXPIRED}. A request sent through `createRefreshFetch` rejects
+ * with the fetch side's error of the same name and code instead.
  */
 export class SessionExpiredError<T = unknown, D = unknown> extends CredentialSafeError<T, D> {
+  declare code: typeof ERR_SESSION_EXPIRED;
+
   /**
    * The library makes these for the requests that waited. An app makes one to end the session
    * from its own `refresh`: throwing `new SessionExpiredError(cause)` there (for example when
@@ -87,6 +92,8 @@ export class SessionExpiredError<T = unknown, D = unknown> extends CredentialSaf
  * Recognise it with {@link isRefreshFailedError}. Its `code` is {@link ERR_REFRESH_FAILED}.
  */
 export class RefreshFailedError<T = unknown, D = unknown> extends CredentialSafeError<T, D> {
+  declare code: typeof ERR_REFRESH_FAILED;
+
   /**
    * When a new refresh may reach the server, in milliseconds since the epoch: after a transient
    * failure the session waits out `Retry-After` or a backoff, and a 401 meanwhile rejects at once
@@ -126,35 +133,23 @@ export function statusError(response: AxiosResponse): AxiosError {
   return new AxiosError(`Request failed with status code ${response.status}`, code, response.config, response.request, response);
 }
 
-function hasCode(error: unknown, code: string): boolean {
-  const candidate = error as { isAxiosError?: unknown; code?: unknown } | null | undefined;
-  return candidate?.isAxiosError === true && candidate.code === code;
+/** A fetch `Response` as an axios response, for errors that carry one. */
+export function answerOf(response: Pick<Response, 'status' | 'statusText' | 'headers'>, config: InternalAxiosRequestConfig): AxiosResponse {
+  const headers = new AxiosHeaders();
+  response.headers.forEach((value, name) => headers.set(name, value));
+  return { data: undefined, status: response.status, statusText: response.statusText, headers, config, request: undefined };
 }
 
 /**
- * True for a {@link SessionExpiredError}, from this copy of the library or any other
- * (it checks `isAxiosError` and `code`, not `instanceof`).
- *
- * @example
- * ```ts
- * try {
- *   await api.post('tasks/', task);
- * } catch (error) {
- *   if (isSessionExpiredError(error)) return; // onSessionExpired already sent the user to log in
- *   if (isRefreshFailedError(error)) showBanner('Connection problem, try again');
- *   else throw error;
- * }
- * ```
+ * What a request that waited on a refresh rejects with: {@link SessionExpiredError} or
+ * {@link RefreshFailedError} for a failed refresh, anything else as it is.
  */
-export function isSessionExpiredError(error: unknown): error is SessionExpiredError {
-  return hasCode(error, ERR_SESSION_EXPIRED);
-}
-
-/**
- * True for a {@link RefreshFailedError}, from this copy of the library or any other. The session
- * is still good: the same request may be tried again later. See {@link isSessionExpiredError}
- * for an example.
- */
-export function isRefreshFailedError(error: unknown): error is RefreshFailedError {
-  return hasCode(error, ERR_REFRESH_FAILED);
+export function requestError(failure: unknown, config: InternalAxiosRequestConfig, response?: AxiosResponse): unknown {
+  if (!(failure instanceof RefreshFailure)) return failure;
+  // A request held before it was sent carries the refresh's answer instead of one of its own,
+  // so that retry plugins see an HTTP answer and not what looks like a network error.
+  const answer = response ?? (failure.cause as { response?: AxiosResponse } | null | undefined)?.response;
+  return failure.expired
+    ? new SessionExpiredError(failure.cause, config, answer)
+    : new RefreshFailedError(failure.cause, config, answer, failure.retryAt);
 }

@@ -1,4 +1,4 @@
-import type { SessionExpiredError } from './errors.js';
+import type { SessionExpiredErrorLike } from './codes.js';
 import type { RefreshSession } from './session.js';
 
 /** The request whose answer started a refresh, as far as a log may show it. */
@@ -63,7 +63,7 @@ export interface SessionEndedEvent {
    */
   by: 'server' | 'app' | 'other-tab';
   /** What `onSessionExpired` is given. */
-  error: SessionExpiredError;
+  error: SessionExpiredErrorLike;
 }
 
 /** An ended session is live again: a log-in (`session.begin()`, a `skipAuthRefresh` request that succeeded, a new bearer token, or another tab). */
@@ -110,7 +110,7 @@ export type Tell = (
   type: SessionEvent['type'],
   flight?: { readonly began: number; readonly waited: number },
   detail?: unknown,
-  error?: SessionExpiredError,
+  error?: SessionExpiredErrorLike,
 ) => void;
 
 /** @internal The refresh's request as a log may show it: without query string, headers or body. */
@@ -133,7 +133,7 @@ interface Observable {
 
 const observed = new WeakMap<object, Set<SessionObserver>>();
 
-function event(type: SessionEvent['type'], flight: { began: number; waited: number } | undefined, detail: unknown, error: SessionExpiredError | undefined): SessionEvent {
+function event(type: SessionEvent['type'], flight: { began: number; waited: number } | undefined, detail: unknown, error: SessionExpiredErrorLike | undefined): SessionEvent {
   const duration = flight ? Date.now() - flight.began : 0;
   const waited = flight ? flight.waited : 0;
   switch (type) {
@@ -152,7 +152,7 @@ function event(type: SessionEvent['type'], flight: { began: number; waited: numb
       return { type, duration, waited, ended: failure.expired, error: failure.cause, retryAt: failure.retryAt };
     }
     case 'session-ended':
-      return { type, by: detail as SessionEndedEvent['by'], error: error as SessionExpiredError };
+      return { type, by: detail as SessionEndedEvent['by'], error: error as SessionExpiredErrorLike };
     default:
       return { type };
   }

@@ -1,18 +1,48 @@
 /**
- * `fetch` over the same session as axios, from the `axios-refresh-interceptor/fetch` entry point:
- * apps that do not use it do not bundle it.
+ * `fetch` with refreshed credentials, from the `axios-refresh-interceptor/fetch` entry point: on
+ * a session of its own made by `createRefreshSession` from here, which needs no axios, or on the
+ * same session as axios instances. Apps that do not use it do not bundle it.
  *
  * @module axios-refresh-interceptor/fetch
  */
-import axios, { AxiosError, AxiosHeaders } from 'axios';
-import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { isOwnOrigin, mayReceive, originOf, pageHref } from './origins.js';
 import type { AccessToken } from './bearer.js';
-import { ERR_BODY_NOT_REPLAYABLE, statusError } from './errors.js';
+import { answerError, notReplayable, requestError } from './fetch-errors.js';
 import { checkFetchArguments, rethrowMistake } from './checks.js';
-import { isOneShot } from './replay.js';
-import { isSoftFailure, requestError } from './session.js';
+import { isOneShot } from './one-shot.js';
+import { isSoftFailure } from './session.js';
 import type { RefreshSession, RefreshTrigger } from './session.js';
+
+export { createRefreshSession } from './fetch-session.js';
+export type { FailedAnswerError, FetchRefreshContext, FetchSessionOptions } from './fetch-session.js';
+export { RefreshFailedError, SessionExpiredError } from './fetch-errors.js';
+export type { FetchRequestSummary } from './fetch-errors.js';
+export {
+  ERR_BODY_NOT_REPLAYABLE,
+  ERR_REFRESH_FAILED,
+  ERR_SESSION_EXPIRED,
+  isRefreshFailedError,
+  isSessionExpiredError,
+} from './codes.js';
+export type { RefreshFailedErrorLike, SessionExpiredErrorLike } from './codes.js';
+export { bearer } from './bearer.js';
+export type { AccessToken } from './bearer.js';
+export { expiry, jwtExpiry } from './expiry.js';
+export type { Expiry } from './expiry.js';
+export { observe } from './events.js';
+export type {
+  RefreshFailedEvent,
+  RefreshStartedEvent,
+  RefreshSucceededEvent,
+  RequestSummary,
+  SessionBeganEvent,
+  SessionEndedEvent,
+  SessionEvent,
+  SessionObserver,
+  TokensAdoptedEvent,
+} from './events.js';
+export type { RefreshSession, SessionState } from './session.js';
+export type { CommonSessionOptions } from './session-options.js';
 
 /** A function with the signature of `fetch`: `fetch` itself, or one that adds to what it sends. */
 export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
@@ -20,9 +50,9 @@ export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promis
 /** Options of {@link createRefreshFetch}. */
 export interface RefreshFetchOptions {
   /**
-   * The session to refresh through, from
-   * {@link axios-refresh-interceptor!createRefreshSession}, an interceptor's `session`, or
-   * `createTabSession`: one refresh for axios and `fetch` together.
+   * The session to refresh through: from {@link createRefreshSession} here (no axios needed),
+   * or, to share one refresh with axios instances, from `createRefreshSession` of
+   * `axios-refresh-interceptor`, an interceptor's `session`, or `createTabSession`.
    */
   session: RefreshSession;
   /**
@@ -48,8 +78,8 @@ const made = new WeakMap<FetchLike, { session: RefreshSession; fetchLike: FetchL
 /** One call of the wrapped `fetch`, as far as the session needs to know it. */
 interface Call {
   readonly url: string;
-  /** Stands for the request where the session and its errors expect an axios config. */
-  readonly config: InternalAxiosRequestConfig;
+  /** The call as the session's events and the errors show it. */
+  readonly config: { readonly method: string; readonly url: string };
   readonly signal: AbortSignal | null | undefined;
   /** Gives what to send for each attempt: a `Request` is sent as a copy, kept before it is read. */
   input(): RequestInfo | URL;
@@ -70,14 +100,9 @@ function describe(input: RequestInfo | URL, init: RequestInit | undefined): Call
   const body = init?.body;
   let kept = request;
   const copies = kept !== undefined && kept.body != null && !kept.bodyUsed && body == null;
-  let config: InternalAxiosRequestConfig | undefined;
   return {
     url,
-    // Built only when a refresh or an error needs it: the success path stays as cheap as fetch.
-    get config() {
-      config ??= { url, method, headers: new AxiosHeaders() } as InternalAxiosRequestConfig;
-      return config;
-    },
+    config: { url, method },
     signal: init?.signal ?? request?.signal,
     init,
     oneShot: body != null && (isOneShot(body) || typeof (body as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'),
@@ -88,13 +113,6 @@ function describe(input: RequestInfo | URL, init: RequestInit | undefined): Call
       return sent;
     },
   };
-}
-
-/** The 401 as an axios response, for `refresh`'s `error` and the errors the call may reject with. */
-function answerOf(response: Response, config: InternalAxiosRequestConfig): AxiosResponse {
-  const headers = new AxiosHeaders();
-  response.headers.forEach((value, name) => headers.set(name, value));
-  return { data: undefined, status: response.status, statusText: response.statusText, headers, config, request: undefined };
 }
 
 /** Rejects as `fetch` does when the call is aborted while it waits: with the signal's reason. */
@@ -116,17 +134,13 @@ function waitFor<T>(work: Promise<T>, signal: AbortSignal | null | undefined): P
   });
 }
 
-/** A plain client for a refresh started by `fetch` in an app with no axios instance on the session. */
-function plainClient(): AxiosInstance {
-  return axios.create({ validateStatus: (status) => status >= 200 && status < 300 });
-}
-
 /**
  * Wraps `fetchLike` so that its calls share the refreshes of `session` with every axios instance
  * on it: a response that `shouldRefresh` matches (a 401) waits for the one refresh and is sent
  * once more, a call made while a refresh runs (or ahead of expiry) waits for it before it goes
- * out, and a failed refresh rejects with the same {@link axios-refresh-interceptor!SessionExpiredError}
- * or {@link axios-refresh-interceptor!RefreshFailedError} as on the axios side. Every other
+ * out, and a failed refresh rejects with {@link SessionExpiredError} or {@link RefreshFailedError}:
+ * plain `Error`s with the same `code` as the axios side's, which the same guards
+ * (`isSessionExpiredError`, `isRefreshFailedError`) recognise. Every other
  * response resolves as it is, as `fetch` would.
  *
  * Each attempt calls `fetchLike`, so a token it adds is read as the attempt goes out; with the
@@ -137,8 +151,9 @@ function plainClient(): AxiosInstance {
  * refreshed: another origin's 401 resolves as it is. A body given as a string, `URLSearchParams`,
  * `FormData`, `Blob`, `ArrayBuffer` or typed array, or in a `Request` not yet read, is sent again;
  * one given as a stream cannot be, and the call rejects with code `ERR_BODY_NOT_REPLAYABLE`.
- * `refresh` gets as `client` the bare client of the axios instance attached to the session last,
- * or a plain `axios.create()` when there is none. Given a function it made for the same session,
+ * On a session of the axios side, `refresh` gets as `client` the bare client of the axios
+ * instance attached to the session last, or a plain `axios.create()` when there is none; on one
+ * made by {@link createRefreshSession} from here, it gets none. Given a function it made for the same session,
  * it wraps what that one wraps, with the new options: one layer, however often setup code runs.
  *
  * @param fetchLike `fetch`, or a function with its signature.
@@ -148,10 +163,12 @@ function plainClient(): AxiosInstance {
  *
  * @example
  * ```ts
- * import { createRefreshFetch } from 'axios-refresh-interceptor/fetch';
+ * import { createRefreshFetch, createRefreshSession } from 'axios-refresh-interceptor/fetch';
  *
- * const session = createRefreshSession({ refresh, onSessionExpired });
- * createRefreshInterceptor(api, { session });
+ * const session = createRefreshSession({
+ *   refresh: ({ signal }) => fetch('/api/v1/users/refresh/', { method: 'POST', signal }),
+ *   onSessionExpired: () => router.navigate('/login'),
+ * });
  * const authFetch = createRefreshFetch(fetch, { session });
  * const res = await authFetch('/api/v1/tasks/', { method: 'POST', body: JSON.stringify(task) });
  * ```
@@ -166,8 +183,8 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
   const inner = made.get(fetchLike);
   if (inner?.session === session) return createRefreshFetch(inner.fetchLike, options);
   const shouldRefresh = options.shouldRefresh ?? ((response: Response) => response.status === 401);
-  const client = (): AxiosInstance => session.client() ?? plainClient();
-  const trigger = (call: Call, error?: AxiosError): RefreshTrigger => ({ config: call.config, error, client });
+  const client = (): unknown => session.client();
+  const trigger = (call: Call, error?: RefreshTrigger['error']): RefreshTrigger => ({ config: call.config, error, client });
 
   /**
    * The init to send with, carrying the session's current token. A call's own `Authorization`
@@ -219,25 +236,16 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
     }
     // Its body is not wanted; reading it to the end would only hold the connection.
     response.body?.cancel().catch(noop);
-    const answer = answerOf(response, call.config);
-    const error = statusError(answer);
+    const error = answerError(response);
     const refreshed = session.recover(sentEpoch, trigger(call, error));
     if (call.oneShot) {
       refreshed.catch(noop);
-      const failure = new AxiosError(
-        'Cannot send the request again after the refresh: its body is a stream, which can be read only once',
-        ERR_BODY_NOT_REPLAYABLE,
-        call.config,
-        undefined,
-        answer,
-      );
-      (failure as { cause?: unknown }).cause = error;
-      throw failure;
+      throw notReplayable(response, error);
     }
     try {
       await waitFor(refreshed, call.signal);
     } catch (failure) {
-      throw requestError(failure, call.config, answer);
+      throw requestError(failure, call.config, response);
     }
     if (session.due()) await renewed(call);
     return send(call);

@@ -1,4 +1,19 @@
-import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
+/**
+ * An axios instance's default headers, and what a refresh changed in them. Typed by shape, so
+ * that bearer.ts, which reads them too, needs no axios.
+ */
+
+/** An instance as far as its default headers go. */
+export interface WithDefaults {
+  readonly defaults: { readonly headers: unknown };
+}
+
+/** A request's headers, as `AxiosHeaders` has them. */
+export interface HeaderBag {
+  get(name: string): unknown;
+  set(name: string, value: string, rewrite?: boolean): unknown;
+  delete(name: string): unknown;
+}
 
 type Change = [name: string, before: string | undefined, after: string | undefined];
 
@@ -15,7 +30,7 @@ function text(value: unknown): string | undefined {
  * The instance's default headers that every request gets: `common`, then top-level ones
  * (the per-method maps there are objects, so `text` passes over them).
  */
-function defaultHeaders(instance: AxiosInstance): Map<string, string> {
+function defaultHeaders(instance: WithDefaults): Map<string, string> {
   const found = new Map<string, string>();
   const all = instance.defaults.headers as Record<string, unknown>;
   for (const source of [all.common, all]) {
@@ -28,7 +43,7 @@ function defaultHeaders(instance: AxiosInstance): Map<string, string> {
 }
 
 /** Whether `value` is what the instance's defaults give every request as header `name`. */
-export function isDefaultHeader(instance: AxiosInstance, name: string, value: unknown): boolean {
+export function isDefaultHeader(instance: WithDefaults, name: string, value: unknown): boolean {
   return text(value) !== undefined && defaultHeaders(instance).get(name) === text(value);
 }
 
@@ -39,12 +54,12 @@ export function isDefaultHeader(instance: AxiosInstance, name: string, value: un
  * replaying it would send the dead token: `apply` swaps in the new one.
  */
 export function trackDefaultHeaders(
-  instance: AxiosInstance,
+  instance: WithDefaults,
   generation: () => number,
 ): {
   started: () => void;
   succeeded: () => void;
-  apply: (config: InternalAxiosRequestConfig, since: number) => void;
+  apply: (config: { readonly headers: HeaderBag }, since: number) => void;
 } {
   let before: Map<string, string> | undefined;
   const history: Array<{ epoch: number; changes: Change[] }> = [];

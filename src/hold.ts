@@ -6,7 +6,8 @@ import type { InternalAxiosRequestConfig } from 'axios';
 import type { InstanceState } from './instance-state.js';
 import type { Sending } from './record.js';
 import { RefreshFailure } from './refresh-outcome.js';
-import { isSoftFailure, requestError } from './session.js';
+import { requestError } from './errors.js';
+import { isSoftFailure } from './session.js';
 import { timeoutError, waitFor } from './wait.js';
 
 /** When the request's `timeout` runs out, counted from its start; none without one. */

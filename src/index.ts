@@ -7,7 +7,7 @@
  */
 export { createRefreshInterceptor } from './interceptor.js';
 export type { RefreshInterceptor } from './interceptor.js';
-export { createRefreshSession } from './session.js';
+export { createRefreshSession } from './axios-session.js';
 export { bearer } from './bearer.js';
 export type { AccessToken } from './bearer.js';
 export { expiry, jwtExpiry } from './expiry.js';
@@ -25,6 +25,7 @@ export type {
   SessionObserver,
   TokensAdoptedEvent,
 } from './events.js';
+export type { CommonSessionOptions } from './session-options.js';
 export type {
   InstanceOptions,
   RefreshContext,
@@ -41,3 +42,4 @@ export {
   isRefreshFailedError,
   isSessionExpiredError,
 } from './errors.js';
+export type { RefreshFailedErrorLike, SessionExpiredErrorLike } from './errors.js';

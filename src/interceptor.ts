@@ -2,7 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { checkInterceptorArguments, rethrowMistake } from './checks.js';
 import { defaults } from './options.js';
 import type { RefreshInterceptorOptions, SharedSessionOptions } from './options.js';
-import { createRefreshSession } from './session.js';
+import { createRefreshSession } from './axios-session.js';
 import type { RefreshSession } from './session.js';
 import { wiringOf } from './wiring.js';
 import type { Attachment } from './wiring.js';

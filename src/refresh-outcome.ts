@@ -2,10 +2,7 @@
  * How a refresh ended, judged once for every transport: new credentials, a rejection that ends
  * the session, or a transient failure, and then how long to wait before the next attempt.
  */
-import { AxiosHeaders } from 'axios';
-import type { AxiosError } from 'axios';
-import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { isSessionExpiredError, statusError } from './errors.js';
+import { isSessionExpiredError } from './codes.js';
 
 /** @internal Why a refresh did not give new credentials. */
 export class RefreshFailure extends Error {
@@ -33,49 +30,37 @@ export function isRejection(cause: unknown): boolean {
   return typeof status === 'number' && status >= 400 && status < 500 && !TRANSIENT.has(status);
 }
 
-interface AxiosResponseLike {
-  status?: unknown;
-  config?: unknown;
-  headers?: unknown;
-}
-
 interface FetchResponseLike {
   ok?: unknown;
   status?: unknown;
-  statusText?: unknown;
   headers?: { forEach?: unknown };
-  body?: { cancel?: () => Promise<unknown> } | null;
 }
 
 /** A fetch `Response` (from any realm), told by its shape. */
-function isFetchResponse(value: unknown): value is Response {
+export function isFetchResponse(value: unknown): value is Response {
   const response = value as FetchResponseLike | null | undefined;
   return typeof response?.ok === 'boolean' && typeof response.status === 'number' && typeof response.headers?.forEach === 'function';
 }
 
 /**
- * The error for a refresh that resolved with a failed answer: an axios response whose status is
- * not 2xx (its client resolves what a permissive `validateStatus` lets through), or a fetch
- * `Response` that is not `ok` (`refresh: () => fetch('/refresh', { method: 'POST' })`).
- * Judged like the error axios would have thrown for it.
+ * The status of an answer a refresh resolved with that counts as failed: a fetch `Response` that
+ * is not `ok`, or an axios response whose status is not 2xx (its client resolves what a
+ * permissive `validateStatus` lets through); `undefined` for anything else. Status 0 (an opaque
+ * answer: a redirect not followed, a no-cors response) of a `Response` is transient, as an
+ * unfollowed 3xx is.
  */
-export function failedAnswer(value: unknown): AxiosError | undefined {
+export function failedStatus(value: unknown): number | undefined {
   if (isFetchResponse(value)) {
     if (value.ok) return undefined;
     // Its body is not wanted; cancelling frees the connection.
     value.body?.cancel().catch(() => undefined);
-    const headers = new AxiosHeaders();
-    value.headers.forEach((v, name) => headers.set(name, v));
-    const config = { url: value.url, method: 'post', headers: new AxiosHeaders() } as InternalAxiosRequestConfig;
-    const answer: AxiosResponse = { data: undefined, status: value.status, statusText: value.statusText, headers, config, request: undefined };
-    // Status 0 (an opaque answer: a redirect not followed, a no-cors response) is transient, as an unfollowed 3xx is.
-    return statusError(answer);
+    return value.status;
   }
-  const response = value as AxiosResponseLike | null | undefined;
+  const response = value as { status?: unknown; config?: unknown; headers?: unknown } | null | undefined;
   const status = response?.status;
   if (typeof status !== 'number' || status === 0 || (status >= 200 && status < 300)) return undefined;
   if (typeof response?.headers !== 'object' || typeof response.config !== 'object') return undefined;
-  return statusError(value as AxiosResponse);
+  return status;
 }
 
 /** The longest `Retry-After` honoured: a server asking for more still gets a try a minute later. */

@@ -6,7 +6,7 @@
  */
 import { isAxiosError } from 'axios';
 import type { AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { statusError } from './errors.js';
+import { requestError, statusError } from './errors.js';
 import { deadline, limit, quiet } from './hold.js';
 import type { Attachment, InstanceState } from './instance-state.js';
 import { isOwnError, judge, readable, retried } from './judge.js';
@@ -14,7 +14,6 @@ import type { Marked } from './judge.js';
 import { recordOf } from './record.js';
 import type { Sending } from './record.js';
 import { replayError } from './replay.js';
-import { requestError } from './session.js';
 import { dispatch, prepareAgain, refit } from './send.js';
 import { EJECTED, waitFor } from './wait.js';
 

@@ -1,13 +1,18 @@
-import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { RefreshFailedError, SessionExpiredError, isSessionExpiredError } from './errors.js';
-import { RefreshFailure, backoff, failedAnswer, isRejection } from './refresh-outcome.js';
+/**
+ * The session: one refresh at a time and what follows from its outcome, for every transport.
+ * Nothing here needs axios; each transport says how it shows the session's outcomes (see
+ * {@link Transport}).
+ */
+import { isSessionExpiredError } from './codes.js';
+import type { SessionExpiredErrorLike } from './codes.js';
+import { RefreshFailure, backoff, isRejection } from './refresh-outcome.js';
 import { ownCalls } from './own-calls.js';
 import type { AccessToken } from './bearer.js';
 import { sessionOrigins } from './origins.js';
 import type { SessionEndedEvent, Tell } from './events.js';
 import { checkSessionOptions, rethrowMistake } from './checks.js';
-import { defaults } from './options.js';
-import type { SessionOptions } from './options.js';
+import { REFRESH_TIMEOUT } from './session-options.js';
+import type { CommonSessionOptions } from './session-options.js';
 
 /**
  * One login session: the single refresh in flight, and a count of settled refreshes
@@ -53,7 +58,7 @@ export interface RefreshSession {
   /** @internal */
   subscribe(listener: SessionListener): () => void;
   /** @internal The refresh client of the instance attached last that is still alive, for other transports. */
-  client(): AxiosInstance | undefined;
+  client(): unknown;
   /**
    * @internal Credentials were renewed without a refresh here (another tab refreshed):
    * `apply` installs them, and requests sent before are retried without refreshing.
@@ -72,11 +77,28 @@ export interface RefreshSession {
 /** The states of a session's life; see {@link RefreshSession.state}. */
 export type SessionState = 'live' | 'refreshing' | 'cooling-down' | 'ended';
 
-/** @internal What a refresh is started from. */
+/** @internal What a refresh is started from, as the transport that started it has it. */
 export interface RefreshTrigger {
-  error?: AxiosError | undefined;
-  config: InternalAxiosRequestConfig;
-  client: () => AxiosInstance;
+  /** The failed answer that started it; `undefined` ahead of expiry. */
+  error?: { readonly response?: { readonly status?: number } | undefined } | undefined;
+  /** The request that started it, as far as events show it. */
+  config: { readonly method?: string | undefined; readonly baseURL?: string | undefined; readonly url?: string | undefined };
+  /** The refresh client the transport has at hand, if any. */
+  client: () => unknown;
+}
+
+/**
+ * @internal How the entry point that made a session (axios, fetch) shows its outcomes: what
+ * `refresh` is given, what it resolves with that counts as failed, and the error
+ * `onSessionExpired` is given, whichever transport's request started the refresh.
+ */
+export interface Transport<Context, Expired extends SessionExpiredErrorLike> {
+  /** What `refresh` is given for a refresh started by `trigger`. */
+  context(trigger: RefreshTrigger, signal: AbortSignal): Context;
+  /** The failure for a refresh that resolved with a failed answer; `undefined` when it succeeded. */
+  answer(value: unknown): unknown;
+  /** The error `onSessionExpired` and observers are given; `trigger` is absent for an end no request started. */
+  expired(cause: unknown, trigger?: RefreshTrigger): Expired;
 }
 
 /** @internal Told about each refresh, so an instance can see what it changed in its defaults. */
@@ -84,7 +106,7 @@ export interface SessionListener {
   started(): void;
   succeeded(epoch: number): void;
   /** The bare client a refresh started from this instance gets. */
-  client(): AxiosInstance;
+  client(): unknown;
 }
 
 // Read only in the checks below, which a production build drops; see checks.ts.
@@ -98,39 +120,6 @@ const noop = (): void => {};
  */
 export function isSoftFailure(failure: unknown): boolean {
   return failure instanceof RefreshFailure && failure.ahead && !failure.expired;
-}
-
-/**
- * What a request that waited on a refresh rejects with: {@link SessionExpiredError} or
- * {@link RefreshFailedError} for a failed refresh, anything else as it is.
- */
-export function requestError(failure: unknown, config: InternalAxiosRequestConfig, response?: AxiosResponse): unknown {
-  if (!(failure instanceof RefreshFailure)) return failure;
-  // A request held before it was sent carries the refresh's answer instead of one of its own,
-  // so that retry plugins see an HTTP answer and not what looks like a network error.
-  const answer = response ?? (failure.cause as { response?: AxiosResponse } | null | undefined)?.response;
-  return failure.expired
-    ? new SessionExpiredError(failure.cause, config, answer)
-    : new RefreshFailedError(failure.cause, config, answer, failure.retryAt);
-}
-
-/**
- * Makes a session that several instances can share, so that they make one refresh call and
- * one `onSessionExpired` call between them.
- *
- * @param options How the session refreshes and what it does when it cannot.
- * @returns A session to pass to {@link createRefreshInterceptor} as `{ session }`.
- * @throws TypeError when an option is not what is expected, naming the option.
- *
- * @example
- * ```ts
- * const session = createRefreshSession({ refresh: ({ client }) => client.post('auth/refresh/') });
- * createRefreshInterceptor(api, { session });
- * createRefreshInterceptor(uploads, { session });
- * ```
- */
-export function createRefreshSession(options: SessionOptions): RefreshSession {
-  return createSession(options);
 }
 
 type EndedBy = SessionEndedEvent['by'];
@@ -191,14 +180,14 @@ interface Wave {
  * - Any state moves to `ended` on `end()` in any tab; a refresh the end overtook is ignored when
  *   it settles, and so is one from before a log-in.
  */
-export function createSession(options: SessionOptions, hooks: SessionHooks = {}): RefreshSession {
+export function createSession<Context, Expired extends SessionExpiredErrorLike>(options: CommonSessionOptions<Context, Expired>, transport: Transport<Context, Expired>, hooks: SessionHooks = {}): RefreshSession {
   try {
     if (process.env.NODE_ENV !== 'production') checkSessionOptions(options);
   } catch (error) {
     rethrowMistake(error);
   }
   const { refresh, onSessionExpired } = options;
-  const timeout = options.refreshTimeout ?? defaults.refreshTimeout;
+  const timeout = options.refreshTimeout ?? REFRESH_TIMEOUT;
   const { expiresAt: ahead, accessToken: bearer } = options;
   const origins = sessionOrigins(options);
   const endedBy = hooks.endedBy ?? endedByDefault;
@@ -305,7 +294,7 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
 
   function report(failure: RefreshFailure, by: EndedBy | undefined, trigger?: RefreshTrigger): void {
     if (!by) return;
-    const error = new SessionExpiredError(failure.cause, trigger?.config, trigger?.error?.response);
+    const error = transport.expired(failure.cause, trigger);
     session.tell?.('session-ended', undefined, by, error);
     if (!onSessionExpired) return;
     try {
@@ -328,10 +317,10 @@ export function createSession(options: SessionOptions, hooks: SessionHooks = {})
   function call(trigger: RefreshTrigger, signal: AbortSignal): Promise<void> {
     return new Promise<unknown>((resolve) => {
       // Inside a promise, so that a synchronous throw is a failed refresh too.
-      resolve(own.run(() => refresh({ client: trigger.client(), error: trigger.error, signal })));
+      resolve(own.run(() => refresh(transport.context(trigger, signal))));
     }).then(
       (value) => {
-        const failed = failedAnswer(value);
+        const failed = transport.answer(value);
         if (failed) throw new RefreshFailure(isRejection(failed), failed);
       },
       (cause: unknown) => {

@@ -7,7 +7,8 @@
 import { SessionExpiredError, isSessionExpiredError } from './errors.js';
 import { checkTabOptions, rethrowMistake } from './checks.js';
 import type { RefreshContext } from './options.js';
-import { failedAnswer, isRejection } from './refresh-outcome.js';
+import { isRejection } from './refresh-outcome.js';
+import { axiosTransport, failedAnswer } from './axios-session.js';
 import { createSession } from './session.js';
 import type { SessionState } from './session.js';
 import { noCounts, raise, tabLocks } from './tab-markers.js';
@@ -226,6 +227,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
 
   const session = createSession(
     { ...options, refresh },
+    axiosTransport,
     {
       endedBy: (cause) =>
         (cause as { cause?: unknown } | null)?.cause === endedElsewhere ? 'other-tab' : isSessionExpiredError(cause) ? 'app' : 'server',

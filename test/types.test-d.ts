@@ -6,10 +6,13 @@ import type {
   AccessToken,
   Expiry,
   RefreshContext,
+  RefreshFailedError,
+  RefreshFailedErrorLike,
   RefreshInterceptor,
   RefreshSession,
   SessionEvent,
   SessionExpiredError,
+  SessionExpiredErrorLike,
   SessionOptions,
 } from '../src/index.js';
 import { createTabSession } from '../src/tabs.js';
@@ -34,10 +37,12 @@ describe('public types', () => {
     expectTypeOf(handle.session).toEqualTypeOf<RefreshSession>();
   });
 
-  it('narrows with the guards', () => {
+  it('narrows with the guards to what both transports\' errors have', () => {
     const error: unknown = new Error('x');
-    if (isSessionExpiredError(error)) expectTypeOf(error).toEqualTypeOf<SessionExpiredError>();
-    if (isRefreshFailedError(error)) expectTypeOf(error.code).toEqualTypeOf<string | undefined>();
+    if (isSessionExpiredError(error)) expectTypeOf(error).toEqualTypeOf<SessionExpiredErrorLike>();
+    if (isRefreshFailedError(error)) expectTypeOf(error.code).toEqualTypeOf<'ERR_REFRESH_FAILED'>();
+    expectTypeOf<SessionExpiredError>().toExtend<SessionExpiredErrorLike>();
+    expectTypeOf<RefreshFailedError>().toExtend<RefreshFailedErrorLike>();
   });
 
   it('takes accessToken and expiresAt as parts made by their factories, and tokenOrigins, on every kind of session', () => {

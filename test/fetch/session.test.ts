@@ -1,4 +1,4 @@
-import axios from 'axios';
+import axios, { isAxiosError } from 'axios';
 import type { AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshInterceptor, createRefreshSession, expiry as knownExpiry, isRefreshFailedError, isSessionExpiredError, observe } from '../../src/index.js';
@@ -300,10 +300,12 @@ describe('createRefreshFetch: a failed refresh', () => {
     expect(errors.every(isSessionExpiredError)).toBe(true);
     expect(expired()).toBe(1);
     expect(server.refreshCalls()).toBe(1);
-    const fetchError = errors[0] as { config?: { url?: string; method?: string }; response?: { status?: number } };
-    expect(fetchError.config?.url).toBe(at('/api/f1'));
+    // Each transport rejects with its own error: an AxiosError for axios, a plain Error for fetch.
+    expect(errors.map((e) => isAxiosError(e))).toEqual([false, true, false]);
+    const fetchError = errors[0] as { request?: { url?: string; method?: string }; response?: { status?: number } };
+    expect(fetchError.request?.url).toBe(at('/api/f1'));
     expect(fetchError.response?.status).toBe(401);
-    expect((errors[2] as { config?: { method?: string } }).config?.method).toBe('post');
+    expect((errors[2] as { request?: { method?: string } }).request?.method).toBe('post');
   });
 
   it('rejects with RefreshFailedError, keeping the session, when the refresh fails for another reason', async () => {

@@ -1,52 +1,15 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packInto, sh, tsc } from '../helpers/pack.js';
 
-// Packs the library as npm would publish it and installs the tarball into a fresh project,
-// so that what is checked is what users get, not the source tree.
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../..');
-const tsc = join(root, 'node_modules/typescript/bin/tsc');
+// Installs the packed tarball into a fresh project, with axios beside it.
 let project: string;
-
-async function sh(command: string, args: string[], cwd: string): Promise<string> {
-  const { stdout } = await run(command, args, { cwd, maxBuffer: 16 * 1024 * 1024 });
-  return stdout;
-}
-
-// What the build writes, and what it is built from.
-const OUTPUTS = ['index', 'tabs', 'fetch'].flatMap((entry) => ['.js', '.cjs', '.d.ts', '.d.cts'].map((ext) => `dist/${entry}${ext}`));
-const INPUTS = ['package.json', 'tsup.config.ts', 'tsconfig.json', 'tsconfig.build.json'];
-
-async function mtimes(files: string[]): Promise<number[]> {
-  return Promise.all(files.map(async (file) => (await stat(join(root, file))).mtimeMs));
-}
-
-/**
- * Whether dist/ was built after the last change to anything it is built from. `npm test` builds
- * it just before the tests (in check:package), and the smoke test packs that build instead of
- * making the same one again; run on its own, or after an edit, it builds first.
- */
-async function buildIsCurrent(): Promise<boolean> {
-  let built: number[];
-  try {
-    built = await mtimes(OUTPUTS);
-  } catch {
-    return false;
-  }
-  const sources = (await readdir(join(root, 'src'), { recursive: true })).map((file) => join('src', file));
-  const changed = await mtimes([...INPUTS, 'src', ...sources]);
-  return Math.min(...built) > Math.max(...changed);
-}
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'ari-smoke-'));
-  if (!(await buildIsCurrent())) await sh('npm', ['run', 'build', '--silent'], root);
-  await sh('npm', ['pack', '--silent', '--pack-destination', project], root);
-  const tarball = (await readdir(project)).find((name) => name.endsWith('.tgz'))!;
+  const tarball = await packInto(project);
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'smoke', private: true }));
   const axiosVersion = (await import('axios')).default.VERSION;
   await sh(
