@@ -5,7 +5,7 @@
 import { AxiosError, AxiosHeaders } from 'axios';
 import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ERR_REFRESH_FAILED, ERR_SESSION_EXPIRED } from './codes.js';
-import { RefreshFailure } from './refresh-outcome.js';
+import { RefreshFailure, naming } from './refresh-outcome.js';
 
 export { ERR_BODY_NOT_REPLAYABLE, ERR_REFRESH_FAILED, ERR_SESSION_EXPIRED, isRefreshFailedError, isSessionExpiredError } from './codes.js';
 export type { RefreshFailedErrorLike, SessionExpiredErrorLike } from './codes.js';
@@ -149,7 +149,10 @@ export function requestError(failure: unknown, config: InternalAxiosRequestConfi
   // A request held before it was sent carries the refresh's answer instead of one of its own,
   // so that retry plugins see an HTTP answer and not what looks like a network error.
   const answer = response ?? (failure.cause as { response?: AxiosResponse } | null | undefined)?.response;
-  return failure.expired
-    ? new SessionExpiredError(failure.cause, config, answer)
-    : new RefreshFailedError(failure.cause, config, answer, failure.retryAt);
+  return naming(
+    failure.expired
+      ? new SessionExpiredError(failure.cause, config, answer)
+      : new RefreshFailedError(failure.cause, config, answer, failure.retryAt),
+    failure,
+  );
 }

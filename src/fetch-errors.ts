@@ -4,7 +4,7 @@
  */
 import { ERR_BODY_NOT_REPLAYABLE, ERR_REFRESH_FAILED, ERR_SESSION_EXPIRED } from './codes.js';
 import type { RefreshFailedErrorLike, SessionExpiredErrorLike } from './codes.js';
-import { RefreshFailure } from './refresh-outcome.js';
+import { RefreshFailure, naming } from './refresh-outcome.js';
 
 /** The call an error is about, as a log may show it: without query string, headers or body. */
 export interface FetchRequestSummary {
@@ -93,9 +93,12 @@ export function answerError(response: { readonly status: number }): Error & { re
 /** What a call that waited on a refresh rejects with: one of the errors above for a failed refresh, anything else as it is. */
 export function requestError(failure: unknown, request: { readonly method: string; readonly url: string }, response?: Response): unknown {
   if (!(failure instanceof RefreshFailure)) return failure;
-  return failure.expired
-    ? new SessionExpiredError(failure.cause, request, response)
-    : new RefreshFailedError(failure.cause, request, response, failure.retryAt);
+  return naming(
+    failure.expired
+      ? new SessionExpiredError(failure.cause, request, response)
+      : new RefreshFailedError(failure.cause, request, response, failure.retryAt),
+    failure,
+  );
 }
 
 /** The error a call whose body is a stream rejects with instead of being sent again. */

@@ -10,6 +10,8 @@ export class RefreshFailure extends Error {
   ahead = false;
   /** For a transient failure: when a new refresh may reach the server, in ms since the epoch. */
   retryAt: number | undefined;
+  /** The request that started the refresh, as `METHOD url`, for the errors' messages. */
+  startedBy: string | undefined;
 
   constructor(
     readonly expired: boolean,
@@ -18,6 +20,16 @@ export class RefreshFailure extends Error {
     // Never shown: the transports turn it into the error each waiting request rejects with.
     super();
   }
+}
+
+/** A request as `METHOD url`, without the URL's query or hash, which may hold secrets. */
+export const describeRequest = ({ method, url }: { readonly method?: string | undefined; readonly url?: string | undefined }): string =>
+  `${(method ?? 'get').toUpperCase()} ${url?.split(/[?#]/)[0] ?? ''}`;
+
+/** Names in an error's message the request that started the refresh it failed with. */
+export function naming<E extends Error>(error: E, failure: RefreshFailure): E {
+  if (failure.startedBy) error.message += ` (the refresh was started by ${failure.startedBy})`;
+  return error;
 }
 
 /** Answers to a refresh that are worth trying again later: timeout and rate limit. */

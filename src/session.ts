@@ -5,7 +5,7 @@
  */
 import { isSessionExpiredError } from './codes.js';
 import type { SessionExpiredErrorLike } from './codes.js';
-import { RefreshFailure, backoff, isRejection } from './refresh-outcome.js';
+import { RefreshFailure, backoff, describeRequest, isRejection, naming } from './refresh-outcome.js';
 import { ownCalls } from './own-calls.js';
 import type { AccessToken } from './bearer.js';
 import { sessionOrigins } from './origins.js';
@@ -294,7 +294,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
 
   function report(failure: RefreshFailure, by: EndedBy | undefined, trigger?: RefreshTrigger): void {
     if (!by) return;
-    const error = transport.expired(failure.cause, trigger);
+    const error = naming(transport.expired(failure.cause, trigger), failure);
     session.tell?.('session-ended', undefined, by, error);
     if (!onSessionExpired) return;
     try {
@@ -363,7 +363,10 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     if (flight === current) flight = undefined;
     const wave = current.wave;
     current.wave = undefined;
-    if (failure) failure.ahead = current.ahead;
+    if (failure) {
+      failure.ahead = current.ahead;
+      failure.startedBy = describeRequest(trigger.config);
+    }
     if (ended || current.life !== life) {
       release(wave, failure ?? ended?.failure);
       return;
