@@ -159,7 +159,7 @@ burstButton.addEventListener('click', () => {
     const line = describeBurst(trace);
     burstResult.textContent = line;
     burstResult.dataset.state = 'done';
-    drawTimeline(timeline, trace, line);
+    drawTimeline(timeline, trace, 'The last burst: one lane per request, under the refresh that saved them');
     logEvent('burst', `burst: ${line}`);
     const first = results.find((result) => result.status === 'fulfilled');
     if (first) renderTasks(first.value);
