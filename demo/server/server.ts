@@ -32,6 +32,8 @@ export interface AuthApiOptions {
   host?: string | undefined;
   /** A built web app to serve on every path outside `/api/`, from the same origin as the API. */
   staticDir?: string | undefined;
+  /** Accounts that exist from the start, such as the web demo's demo account. */
+  users?: readonly { email: string; password: string }[] | undefined;
   /** Told about a handler that threw; the client gets a 500 either way. */
   onError?: ((error: unknown) => void) | undefined;
 }
@@ -62,6 +64,8 @@ export async function startAuthApi(options: AuthApiOptions = {}): Promise<AuthAp
   const stats = emptyStats();
   const gates = new Gates();
   const app: App = { store: new Store(), tokens: new Tokens(lifetimes, clock), stats };
+  // Emails are kept in lower case, as sign-up keeps them.
+  for (const user of options.users ?? []) await app.store.addUser(user.email.toLowerCase(), user.password);
 
   async function answer(req: IncomingMessage, path: string): Promise<Reply> {
     const method = req.method ?? 'GET';

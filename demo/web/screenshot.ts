@@ -1,7 +1,8 @@
 /**
- * Saves the picture of the web demo that the README shows: the page after a sign-up, three
- * tasks, a burst of requests while the access token is valid and one after it expired.
- * `npx tsx demo/web/screenshot.ts [file]`; docs/web-demo.png by default.
+ * Saves the pictures of the web demo that the README and docs/ show: the first screen a visitor
+ * sees, and the page after a log-in with the demo account, three tasks and a burst of requests
+ * after the access token expired, drawn as a timeline.
+ * `npx tsx demo/web/screenshot.ts [folder]`; docs/ by default, as web-demo-first-visit.png and web-demo.png.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,17 +12,22 @@ import { launchBrowser } from '../../test/e2e/helpers/browser.js';
 import { TaskPage } from '../../test/e2e/helpers/task-page.js';
 import { startAuthApi } from '../server/index.js';
 import { buildWebApp } from './build.js';
+import { DEMO_ACCOUNT } from './demo-account.js';
 
-const file = process.argv[2] ?? fileURLToPath(new URL('../../docs/web-demo.png', import.meta.url));
+const folder = process.argv[2] ?? fileURLToPath(new URL('../../docs/', import.meta.url));
 
 const staticDir = await buildWebApp(await mkdtemp(join(tmpdir(), 'task-app-')), { quiet: true });
-const api = await startAuthApi({ accessTtlMs: 5_000, refreshTtlMs: 120_000, staticDir });
+const api = await startAuthApi({ accessTtlMs: 5_000, refreshTtlMs: 120_000, staticDir, users: [DEMO_ACCOUNT] });
 const browser = await launchBrowser();
 try {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 540 } });
+  const context = await browser.newContext({ viewport: { width: 1000, height: 600 } });
   const app = new TaskPage(await context.newPage());
   await app.open(`${api.url}/`);
-  await app.signUp('ada@example.com', 'correct horse');
+  const firstVisit = join(folder, 'web-demo-first-visit.png');
+  await app.page.screenshot({ path: firstVisit });
+  console.log(`saved ${firstVisit}`);
+
+  await app.useDemoAccount();
   for (const [title, due] of [
     ['Water the plants', ''],
     ['Renew the passport', '2026-03-31'],
@@ -31,11 +37,11 @@ try {
     await app.addTask(title);
     await app.task(title);
   }
-  await app.burst();
   await app.accessExpired();
   await app.burst();
-  await app.page.screenshot({ path: file });
-  console.log(`saved ${file}`);
+  const burst = join(folder, 'web-demo.png');
+  await app.page.screenshot({ path: burst, fullPage: true });
+  console.log(`saved ${burst}`);
 } finally {
   await browser.close();
   await api.close();

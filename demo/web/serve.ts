@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startAuthApi } from '../server/index.js';
 import { buildWebApp } from './build.js';
+import { DEMO_ACCOUNT } from './demo-account.js';
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +17,7 @@ const api = await startAuthApi({
   accessTtlMs: Number(values['access-ttl']),
   refreshTtlMs: Number(values['refresh-ttl']),
   staticDir,
+  users: [DEMO_ACCOUNT],
   onError: (error) => {
     console.error(error);
   },
@@ -23,6 +25,7 @@ const api = await startAuthApi({
 
 console.log(`\nTask list demo: open ${api.url}/`);
 console.log(`access token ${Number(values['access-ttl']) / 1000} s, refresh token ${Number(values['refresh-ttl']) / 1000} s`);
+console.log(`demo account: ${DEMO_ACCOUNT.email}, password ${DEMO_ACCOUNT.password} (or sign up with any email)`);
 console.log('(--port, --access-ttl <ms> and --refresh-ttl <ms> change these; Ctrl-C stops the server)');
 process.once('SIGINT', () => {
   void api.close().then(() => process.exit(0));

@@ -4,6 +4,7 @@ import { createRefreshInterceptor, isSessionExpiredError } from '../../../src/in
 import { createTabSession } from '../../../src/tabs.js';
 import type { TabSession } from '../../../src/tabs.js';
 import type { TokenResponse } from '../../client/utilities.js';
+import { BurstRecorder } from './burst-trace.js';
 import type { Countdown } from './countdown.js';
 
 /** `401 token_expired`, from the reference API's error body; for a session that ended, why it did. */
@@ -19,8 +20,8 @@ export interface Api {
   api: AxiosInstance;
   /** Shared by every tab of the app: one refresh at a time, and logout or expiry reaches them all. */
   session: TabSession;
-  /** Requests so far whose answer was a 401 that the library took for expired credentials. */
-  unauthorized: () => number;
+  /** What happens to a burst's requests and to the session meanwhile, for its timeline. */
+  recorder: BurstRecorder;
 }
 
 /**
@@ -36,12 +37,13 @@ export interface Api {
 export function createApi(countdown: Countdown, onSessionExpired: () => void): Api {
   const api = axios.create({ baseURL: '/api/v1/', withCredentials: true });
   const shareExpiry = new URLSearchParams(location.search).get('share-expiry') !== 'off';
-  const session = createTabSession<number | undefined>({
+  const session: TabSession = createTabSession<number | undefined>({
     name: 'task-app',
-    refresh: async ({ client, signal }) => {
-      const { data } = await client.post<TokenResponse>('users/refresh/', {}, { signal });
-      countdown.issued(data.expires_in);
-    },
+    refresh: ({ client, signal }): Promise<void> =>
+      recorder.ownRefresh(async () => {
+        const { data } = await client.post<TokenResponse>('users/refresh/', {}, { signal });
+        countdown.issued(data.expires_in);
+      }),
     shareTokens: shareExpiry
       ? {
           read: () => countdown.expiresAt,
@@ -52,15 +54,20 @@ export function createApi(countdown: Countdown, onSessionExpired: () => void): A
       : undefined,
     onSessionExpired,
   });
-  let unauthorized = 0;
+  const recorder: BurstRecorder = new BurstRecorder(session);
+  // A request the library holds or sends again passes here again: each pass is a send.
+  api.interceptors.request.use((config) => {
+    recorder.sent(config);
+    return config;
+  });
   createRefreshInterceptor(api, {
     session,
-    // The library asks once for each failed answer; the page counts the 401s for its burst line.
+    // The library asks once for each failed answer: the app's response interceptors never see the 401s it handles.
     shouldRefresh: (error) => {
       const expired = error.response?.status === 401;
-      if (expired) unauthorized += 1;
+      if (expired) recorder.unauthorized(error.config);
       return expired;
     },
   });
-  return { api, session, unauthorized: () => unauthorized };
+  return { api, session, recorder };
 }

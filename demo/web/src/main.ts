@@ -4,8 +4,13 @@ import type { Task } from '../../client/utilities.js';
 import { createApi, describeFailure } from './api.js';
 import { Countdown } from './countdown.js';
 import { byId, show } from './dom.js';
+import { describeBurst } from './burst-line.js';
+import { BurstRecorder } from './burst-trace.js';
+import { DEMO_ACCOUNT } from '../demo-account.js';
 import { hold, logEvent, release } from './event-log.js';
-import { countRefreshes, describeBurst, logSession } from './session-log.js';
+import { loginFailure } from './login-failure.js';
+import { logSession } from './session-log.js';
+import { drawTimeline } from './timeline.js';
 
 const loginView = byId('login-view', HTMLElement);
 const tasksView = byId('tasks-view', HTMLElement);
@@ -17,11 +22,14 @@ const who = byId('who', HTMLSpanElement);
 const logoutButton = byId('logout', HTMLButtonElement);
 const burstButton = byId('burst', HTMLButtonElement);
 const burstResult = byId('burst-result', HTMLSpanElement);
+const timeline = byId('timeline', HTMLElement);
+const demoButton = byId('use-demo', HTMLButtonElement);
+const logInButton = byId('log-in', HTMLButtonElement);
 
 const countdown = new Countdown(byId('countdown', HTMLParagraphElement));
 /** Who is logged in; undefined before the first answer of "who am I", and after log-out. */
 let user: string | undefined;
-const { api, session, unauthorized } = createApi(countdown, () => {
+const { api, session, recorder } = createApi(countdown, () => {
   // Only a page that had a user has a session to leave: a first-time visitor's "who am I"
   // ends one that never was, and the page shows the login form when that call fails.
   if (user !== undefined) signedOut();
@@ -100,8 +108,19 @@ loginForm.addEventListener('submit', (event) => {
       await signedIn(credentials.email);
     })
     .catch((error: unknown) => {
-      loginError.textContent = create ? `Could not sign up: ${describeFailure(error)}` : 'Wrong email or password';
+      loginError.textContent = loginFailure(create, error);
     });
+});
+
+byId('demo-email', HTMLElement).textContent = DEMO_ACCOUNT.email;
+byId('demo-password', HTMLElement).textContent = DEMO_ACCOUNT.password;
+demoButton.addEventListener('click', () => {
+  const fields = loginForm.elements;
+  const email = fields.namedItem('email');
+  const password = fields.namedItem('password');
+  if (email instanceof HTMLInputElement) email.value = DEMO_ACCOUNT.email;
+  if (password instanceof HTMLInputElement) password.value = DEMO_ACCOUNT.password;
+  loginForm.requestSubmit(logInButton);
 });
 
 taskForm.addEventListener('submit', (event) => {
@@ -120,15 +139,29 @@ burstButton.addEventListener('click', () => {
   burstResult.textContent = '…';
   delete burstResult.dataset.state;
   run(async () => {
-    const counted = countRefreshes(session);
-    const before = unauthorized();
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => getAllTasks(api)));
-    const succeeded = results.filter((result) => result.status === 'fulfilled');
-    const line = describeBurst(counted(), unauthorized() - before, succeeded.length, results.length);
+    const trace = recorder.begin(10);
+    const results = await Promise.allSettled(
+      // getAllTasks's request, with the header that ties it to its lane of the timeline.
+      trace.lanes.map((_, i) =>
+        api.get<Task[]>('tasks/', { headers: BurstRecorder.lane(i) }).then(
+          ({ data }) => {
+            recorder.settled(i, true);
+            return data;
+          },
+          (error: unknown) => {
+            recorder.settled(i, false);
+            throw error;
+          },
+        ),
+      ),
+    );
+    recorder.end();
+    const line = describeBurst(trace);
     burstResult.textContent = line;
     burstResult.dataset.state = 'done';
+    drawTimeline(timeline, trace, 'The last burst: one lane per request, under the refresh that saved them');
     logEvent('burst', `burst: ${line}`);
-    const [first] = succeeded;
+    const first = results.find((result) => result.status === 'fulfilled');
     if (first) renderTasks(first.value);
   });
 });

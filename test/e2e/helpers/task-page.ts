@@ -17,6 +17,22 @@ export interface CountdownState {
   secondsLeft: number | undefined;
 }
 
+/** A stretch or a moment of a lane of the burst timeline, in ms since the burst began. */
+export interface TimelinePiece {
+  kind: string;
+  from: number;
+  /** Undefined for a moment, such as a 401 or `done`. */
+  to: number | undefined;
+}
+
+/** A lane of the burst timeline: the refresh's, or one request's. */
+export interface TimelineLane {
+  lane: 'refresh' | 'request';
+  /** For the refresh lane: `this-tab`, `another-tab` or `none`. */
+  by: string | undefined;
+  pieces: TimelinePiece[];
+}
+
 /** What a person does on the task list page, by what they see. */
 export class TaskPage {
   constructor(readonly page: Page) {}
@@ -90,6 +106,36 @@ export class TaskPage {
     return (await result.textContent()) ?? '';
   }
 
+  /** Logs in with the demo account the log-in form offers, by its button. */
+  async useDemoAccount(): Promise<void> {
+    await this.#click('#use-demo');
+    await this.tasks();
+  }
+
+  /** What the log-in form says went wrong, once it says something. */
+  async loginError(): Promise<string> {
+    const error = this.page.locator('#login-error');
+    await expectText(error);
+    return (await error.textContent()) ?? '';
+  }
+
+  /** The timeline of the last burst, lane by lane, the refresh's first. */
+  timeline(): Promise<TimelineLane[]> {
+    return this.page.locator('#timeline .lane').evaluateAll((lanes) =>
+      lanes.map((lane) => {
+        const data = lane instanceof HTMLElement ? lane.dataset : {};
+        return {
+          lane: data.lane === 'refresh' ? ('refresh' as const) : ('request' as const),
+          by: data.by,
+          pieces: Array.from(lane.querySelectorAll('.track > *')).map((piece) => {
+            const at = piece instanceof HTMLElement ? piece.dataset : {};
+            return { kind: at.kind ?? '', from: Number(at.from), to: at.to === undefined ? undefined : Number(at.to) };
+          }),
+        };
+      }),
+    );
+  }
+
   async countdown(): Promise<CountdownState> {
     return this.page.locator('#countdown').evaluate((element) => {
       const state = element instanceof HTMLElement ? element.dataset.state : undefined;
@@ -147,6 +193,10 @@ export class TaskPage {
     await this.page.fill('#login-form input[name=email]', email);
     await this.page.fill('#login-form input[name=password]', password);
   }
+}
+
+async function expectText(locator: ReturnType<Page['locator']>): Promise<void> {
+  await locator.filter({ hasText: /\S/ }).waitFor();
 }
 
 /** `12:00:01.234 logged out` -> `logged out`. */
