@@ -17,9 +17,9 @@ export interface Chart {
   readonly series: readonly Series[];
 }
 
-const WIDTH = 720;
+const WIDTH = 960;
 const HEIGHT = 420;
-const MARGIN = { left: 80, right: 250, top: 40, bottom: 56 };
+const MARGIN = { left: 80, right: 490, top: 40, bottom: 56 };
 // Distinguishable in colour and in grey, for readers who see no colour.
 const COLOURS = ['#1b6ac9', '#d1495b', '#edae49', '#00798c', '#5c415d', '#6b8f71', '#30343f'];
 const DASHES = ['', '6 3', '2 3', '8 3 2 3', '1 2', '10 4', '4 4'];
