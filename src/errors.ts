@@ -56,6 +56,7 @@ class CredentialSafeError<T, D> extends AxiosError<T, D> {
  * with the fetch side's error of the same name and code instead.
  */
 export class SessionExpiredError<T = unknown, D = unknown> extends CredentialSafeError<T, D> {
+  /** Always {@link ERR_SESSION_EXPIRED}, as on the fetch side. */
   declare code: typeof ERR_SESSION_EXPIRED;
 
   /**
@@ -92,6 +93,7 @@ export class SessionExpiredError<T = unknown, D = unknown> extends CredentialSaf
  * Recognise it with {@link isRefreshFailedError}. Its `code` is {@link ERR_REFRESH_FAILED}.
  */
 export class RefreshFailedError<T = unknown, D = unknown> extends CredentialSafeError<T, D> {
+  /** Always {@link ERR_REFRESH_FAILED}, as on the fetch side. */
   declare code: typeof ERR_REFRESH_FAILED;
 
   /**

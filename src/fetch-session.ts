@@ -14,7 +14,10 @@ export interface FailedAnswerError extends Error {
    * The answer: a fetch `Response` (its body already cancelled) when `createRefreshFetch`
    * started the refresh, an axios response when an axios instance on the same session did.
    */
-  readonly response?: { readonly status: number } | undefined;
+  readonly response?: {
+    /** The answer's HTTP status. */
+    readonly status: number;
+  } | undefined;
 }
 
 /**
