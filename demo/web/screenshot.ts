@@ -1,7 +1,8 @@
 /**
  * Saves the pictures of the web demo that the README and docs/ show: the first screen a visitor
  * sees, and the page after a log-in with the demo account, three tasks and a burst of requests
- * after the access token expired, drawn as a timeline.
+ * after the access token expired, drawn as a timeline, with the same burst through the
+ * hand-written `_retry` interceptor drawn under it.
  * `npx tsx demo/web/screenshot.ts [folder]`; docs/ by default, as web-demo-first-visit.png and web-demo.png.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -39,6 +40,8 @@ try {
   }
   await app.accessExpired();
   await app.burst();
+  await app.accessExpired();
+  await app.lessonBurst();
   const burst = join(folder, 'web-demo.png');
   await app.page.screenshot({ path: burst, fullPage: true });
   console.log(`saved ${burst}`);

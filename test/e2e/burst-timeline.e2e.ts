@@ -66,6 +66,41 @@ describe('the timeline of a burst', () => {
       });
     }));
 
+  it('draws the same burst through the hand-written _retry interceptor beside it: one refresh lane per 401, and the refreshes that presented a rotated token fail', () =>
+    scenario('hand-written timeline', 1, async (context) => {
+      const [tab] = await loggedInTabs(context);
+      context.api.advanceClock(ACCESS_MS);
+      const seen = seenFrom(context.api);
+      // Chromium sends at most 6 requests to one host at a time: 6 refreshes held at the server
+      // all present the same refresh token, so one of them succeeds and at least 5 fail.
+      const refreshes = context.api.gate(REFRESH_ROUTE);
+      const outcome = tab!.lessonBurst();
+      await refreshes.reached(6);
+      refreshes.open();
+
+      const line = await outcome;
+      const lanes = await tab!.timeline('#timeline-lesson');
+      const refreshLanes = lanes.filter((lane) => lane.lane === 'refresh');
+      const requests = lanes.filter((lane) => lane.lane === 'request');
+      const failed = refreshLanes.filter((lane) => kinds(lane) === 'refresh-failed').length;
+      const calls = refreshLanes.length;
+      expect(failed).toBeGreaterThanOrEqual(5);
+      expect(refreshLanes.map(kinds).filter((kind) => kind !== 'refresh-failed')).toEqual(Array<string>(calls - failed).fill('refresh'));
+      // Each request that met a 401 made a refresh of its own, and failed with it or was sent again.
+      expect(requests.filter((lane) => kinds(lane).startsWith('sent 401'))).toHaveLength(calls);
+      expect(requests.filter((lane) => kinds(lane) === 'sent 401 waiting failed')).toHaveLength(failed);
+      expect(line).toContain(`${calls} refreshes (${failed} failed), ${10 - failed} of 10 succeeded`);
+      expect(seen()).toEqual({
+        refreshCalls: calls,
+        refreshesRejected: failed,
+        refreshReuse: failed,
+        unauthorized: calls + failed,
+        requests: { [REFRESH_ROUTE]: calls, [TASKS_ROUTE]: 10 + calls - failed },
+      });
+      // The library's own timeline is left as it was.
+      expect(await tab!.timeline()).toEqual([]);
+    }));
+
   it('draws a burst while the access token is valid as ten lanes sent and done, and an empty refresh lane', () =>
     scenario('timeline before expiry', 1, async (context) => {
       const [tab] = await loggedInTabs(context);

@@ -10,6 +10,7 @@ import { DEMO_ACCOUNT } from '../demo-account.js';
 import { hold, logEvent, release } from './event-log.js';
 import { loginFailure } from './login-failure.js';
 import { logSession } from './session-log.js';
+import { lessonBurst } from './lesson-burst.js';
 import { drawTimeline } from './timeline.js';
 
 const loginView = byId('login-view', HTMLElement);
@@ -23,6 +24,9 @@ const logoutButton = byId('logout', HTMLButtonElement);
 const burstButton = byId('burst', HTMLButtonElement);
 const burstResult = byId('burst-result', HTMLSpanElement);
 const timeline = byId('timeline', HTMLElement);
+const lessonButton = byId('burst-lesson', HTMLButtonElement);
+const lessonResult = byId('burst-lesson-result', HTMLSpanElement);
+const lessonTimeline = byId('timeline-lesson', HTMLElement);
 const demoButton = byId('use-demo', HTMLButtonElement);
 const logInButton = byId('log-in', HTMLButtonElement);
 
@@ -163,6 +167,21 @@ burstButton.addEventListener('click', () => {
     logEvent('burst', `burst: ${line}`);
     const first = results.find((result) => result.status === 'fulfilled');
     if (first) renderTasks(first.value);
+  });
+});
+
+lessonButton.addEventListener('click', () => {
+  lessonResult.textContent = '…';
+  delete lessonResult.dataset.state;
+  run(async () => {
+    const trace = await lessonBurst(10, (expiresIn) => {
+      countdown.issued(expiresIn);
+    });
+    const line = describeBurst(trace);
+    lessonResult.textContent = line;
+    lessonResult.dataset.state = 'done';
+    drawTimeline(lessonTimeline, trace, 'The same burst through the hand-written _retry interceptor: one refresh per 401');
+    logEvent('burst', `hand-written _retry burst: ${line}`);
   });
 });
 

@@ -104,18 +104,22 @@ function key(kinds: readonly string[]): HTMLElement {
  * Draws a burst as one lane per request under a lane for the refresh, on one time axis, so
  * that ten requests meeting one refresh are seen at a glance.
  */
-export function drawTimeline(figure: HTMLElement, trace: BurstTrace, caption: string): void {
+export function drawTimeline(figure: HTMLElement, trace: BurstTrace & { refreshLanes?: RefreshMark[][] }, caption: string): void {
   const own = trace.own.calls > 0;
-  const refresh = refreshPieces(trace.refresh, own);
+  // A burst through the hand-written interceptor makes one refresh per 401, each on a lane of its own.
+  const refreshes = (trace.refreshLanes ?? [trace.refresh]).map((marks) => refreshPieces(marks, own));
   const requests = trace.lanes.map(requestPieces);
-  const ends = [...refresh, ...requests.flat()].map((piece) => piece.to ?? piece.from);
+  const ends = [...refreshes.flat(), ...requests.flat()].map((piece) => piece.to ?? piece.from);
   // Tiny bursts still get a visible axis.
   const span = Math.max(1, ...ends);
   const lanes = document.createElement('div');
   lanes.className = 'lanes';
-  const refreshLane = lane('refresh', 'refresh', refresh, span);
-  refreshLane.dataset.by = own ? 'this-tab' : refresh.length > 0 ? 'another-tab' : 'none';
-  lanes.append(refreshLane, ...requests.map((pieces, i) => lane(`request ${i + 1}`, 'request', pieces, span)));
+  const refreshLanes = refreshes.map((pieces, i) => {
+    const row = lane(refreshes.length > 1 ? `refresh ${i + 1}` : 'refresh', 'refresh', pieces, span);
+    row.dataset.by = own ? 'this-tab' : pieces.length > 0 ? 'another-tab' : 'none';
+    return row;
+  });
+  lanes.append(...refreshLanes, ...requests.map((pieces, i) => lane(`request ${i + 1}`, 'request', pieces, span)));
   const axis = document.createElement('p');
   axis.className = 'axis';
   const start = document.createElement('span');
@@ -125,7 +129,7 @@ export function drawTimeline(figure: HTMLElement, trace: BurstTrace, caption: st
   axis.append(start, end);
   const title = document.createElement('figcaption');
   title.textContent = caption;
-  const used = new Set([...refresh, ...requests.flat()].map((piece) => piece.kind));
+  const used = new Set([...refreshes.flat(), ...requests.flat()].map((piece) => piece.kind));
   figure.replaceChildren(title, lanes, axis, key(Object.keys(LABELS).filter((kind) => used.has(kind))));
   figure.hidden = false;
 }

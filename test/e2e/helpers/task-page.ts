@@ -119,9 +119,17 @@ export class TaskPage {
     return (await error.textContent()) ?? '';
   }
 
-  /** The timeline of the last burst, lane by lane, the refresh's first. */
-  timeline(): Promise<TimelineLane[]> {
-    return this.page.locator('#timeline .lane').evaluateAll((lanes) =>
+  /** Sends the same burst through the hand-written `_retry` interceptor, and waits for its outcome line. */
+  async lessonBurst(): Promise<string> {
+    await this.#click('#burst-lesson');
+    const result = this.page.locator('#burst-lesson-result[data-state="done"]');
+    await result.waitFor({ state: 'attached' });
+    return (await result.textContent()) ?? '';
+  }
+
+  /** The timeline of the last burst, lane by lane, the refreshes' first; `#timeline-lesson` for the hand-written one. */
+  timeline(figure = '#timeline'): Promise<TimelineLane[]> {
+    return this.page.locator(`${figure} .lane`).evaluateAll((lanes) =>
       lanes.map((lane) => {
         const data = lane instanceof HTMLElement ? lane.dataset : {};
         return {
