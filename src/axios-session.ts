@@ -6,7 +6,7 @@
 import axios, { AxiosHeaders, isAxiosError } from 'axios';
 import { ok2xx } from './instance-state.js';
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
-import { SessionExpiredError, answerOf, statusError } from './errors.js';
+import { SessionExpiredError, answerOf, requestError, statusError } from './errors.js';
 import { failedStatus, isFetchResponse } from './refresh-outcome.js';
 import { createSession } from './session.js';
 import type { RefreshSession, RefreshTrigger, Transport } from './session.js';
@@ -44,6 +44,7 @@ export const axiosTransport: Transport<RefreshContext, SessionExpiredError> = {
   }),
   answer: failedAnswer,
   expired: (cause, trigger) => new SessionExpiredError(cause, configOf(trigger), trigger && errorOf(trigger)?.response),
+  failed: (failure) => requestError(failure),
 };
 
 /**

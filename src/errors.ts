@@ -146,7 +146,7 @@ export function answerOf(response: Pick<Response, 'status' | 'statusText' | 'hea
  * What a request that waited on a refresh rejects with: {@link SessionExpiredError} or
  * {@link RefreshFailedError} for a failed refresh, anything else as it is.
  */
-export function requestError(failure: unknown, config: InternalAxiosRequestConfig, response?: AxiosResponse): unknown {
+export function requestError(failure: unknown, config?: InternalAxiosRequestConfig, response?: AxiosResponse): unknown {
   if (!(failure instanceof RefreshFailure)) return failure;
   // A request held before it was sent carries the refresh's answer instead of one of its own,
   // so that retry plugins see an HTTP answer and not what looks like a network error.

@@ -18,6 +18,10 @@ export interface Expiry {
   due(): boolean;
   /** @internal A refresh succeeded: an expiry it left within the margin is ignored until it changes. */
   refreshed(): void;
+  /** @internal When the access token expires, in milliseconds since the epoch; `undefined` when unknown. */
+  at(): number | undefined;
+  /** @internal How long before expiry a request refreshes first, in milliseconds. */
+  readonly margin: number;
 }
 
 /** The default margin: how long before expiry a request refreshes first. */
@@ -59,6 +63,8 @@ function ahead(read: () => number | undefined, margin: number): Expiry {
   return {
     part: 'expiry',
     due,
+    at: read,
+    margin,
     refreshed() {
       ignored = undefined;
       if (due()) ignored = read();

@@ -91,7 +91,7 @@ export function answerError(response: { readonly status: number }): Error & { re
 }
 
 /** What a call that waited on a refresh rejects with: one of the errors above for a failed refresh, anything else as it is. */
-export function requestError(failure: unknown, request: { readonly method: string; readonly url: string }, response?: Response): unknown {
+export function requestError(failure: unknown, request?: { readonly method: string; readonly url: string }, response?: Response): unknown {
   if (!(failure instanceof RefreshFailure)) return failure;
   return naming(
     failure.expired

@@ -2,7 +2,7 @@
  * Sessions made on the fetch side, for apps that use only `fetch` (openapi-fetch, ky, plain
  * `fetch`): `refresh` gets no axios client, and nothing here needs axios.
  */
-import { SessionExpiredError, answerError } from './fetch-errors.js';
+import { SessionExpiredError, answerError, requestError } from './fetch-errors.js';
 import { failedStatus, isFetchResponse } from './refresh-outcome.js';
 import { createSession } from './session.js';
 import type { RefreshSession, Transport } from './session.js';
@@ -53,6 +53,7 @@ export const fetchTransport: Transport<FetchRefreshContext, SessionExpiredError>
     // An axios instance on this session may have started the refresh; its answer is no `Response`.
     return new SessionExpiredError(cause, trigger?.config, isFetchResponse(response) ? response : undefined);
   },
+  failed: (failure) => requestError(failure),
 };
 
 /**

@@ -30,6 +30,8 @@ export type { AccessToken } from './bearer.js';
 export { expiry, jwtExpiry } from './expiry.js';
 export type { Expiry } from './expiry.js';
 export { observe } from './events.js';
+export { getAccessToken } from './get-access-token.js';
+export type { AccessTokenRequest } from './get-access-token.js';
 export type {
   RefreshFailedEvent,
   RefreshStartedEvent,

@@ -12,6 +12,8 @@ export { bearer } from './bearer.js';
 export type { AccessToken } from './bearer.js';
 export { expiry, jwtExpiry } from './expiry.js';
 export { observe } from './events.js';
+export { getAccessToken } from './get-access-token.js';
+export type { AccessTokenRequest } from './get-access-token.js';
 export type { Expiry } from './expiry.js';
 export type { RefreshSession, SessionState } from './session.js';
 export type {

@@ -8,6 +8,7 @@ import type { SessionExpiredErrorLike } from './codes.js';
 import { RefreshFailure, backoff, describeRequest, isRejection, naming } from './refresh-outcome.js';
 import { ownCalls } from './own-calls.js';
 import type { AccessToken } from './bearer.js';
+import type { Expiry } from './expiry.js';
 import { sessionOrigins } from './origins.js';
 import type { SessionEndedEvent, Tell } from './events.js';
 import { checkSessionOptions, rethrowMistake } from './checks.js';
@@ -44,6 +45,10 @@ export interface RefreshSession {
   readonly epoch: number;
   /** @internal The access token the session attaches to requests, when it has `accessToken`. */
   readonly bearer: AccessToken | undefined;
+  /** @internal When the access token expires, when the session has `expiresAt`. */
+  readonly expiry: Expiry | undefined;
+  /** @internal What a caller outside any request is given for a failed refresh: the transport's error. */
+  error(failure: unknown): unknown;
   /** @internal Origins besides an instance's own whose 401s are the session's (`credentialOrigins`). */
   readonly origins: ReadonlySet<string>;
   /** @internal A request sent at `sentEpoch` failed with expired credentials: resolves when it may be retried. */
@@ -83,6 +88,8 @@ export interface RefreshTrigger {
   error?: { readonly response?: { readonly status?: number } | undefined } | undefined;
   /** The request that started it, as far as events show it. */
   config: { readonly method?: string | undefined; readonly baseURL?: string | undefined; readonly url?: string | undefined };
+  /** What started it when no request did, as errors name it. */
+  by?: string | undefined;
   /** The refresh client the transport has at hand, if any. */
   client: () => unknown;
 }
@@ -99,6 +106,8 @@ export interface Transport<Context, Expired extends SessionExpiredErrorLike> {
   answer(value: unknown): unknown;
   /** The error `onSessionExpired` and observers are given; `trigger` is absent for an end no request started. */
   expired(cause: unknown, trigger?: RefreshTrigger): Expired;
+  /** What a refresh failure is to a caller outside any request. */
+  failed(failure: unknown): unknown;
 }
 
 /** @internal Told about each refresh, so an instance can see what it changed in its defaults. */
@@ -365,7 +374,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     current.wave = undefined;
     if (failure) {
       failure.ahead = current.ahead;
-      failure.startedBy = describeRequest(trigger.config);
+      failure.startedBy = trigger.by ?? describeRequest(trigger.config);
     }
     if (ended || current.life !== life) {
       release(wave, failure ?? ended?.failure);
@@ -456,6 +465,8 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       return epoch;
     },
     bearer,
+    expiry: ahead,
+    error: transport.failed,
     origins,
     tell: undefined,
     begin,
