@@ -466,7 +466,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     },
     bearer,
     expiry: ahead,
-    error: transport.failed,
+    error: (failure) => transport.failed(failure),
     origins,
     tell: undefined,
     begin,
