@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'docs/', 'node_modules/', 'demo/web/dist/', 'scratch/', '.ci/'] },
+  { ignores: ['dist/', 'coverage/', 'docs/', 'node_modules/', 'demo/web/dist/', 'scratch/', '.ci/', '.recipes-run/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
