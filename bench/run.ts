@@ -24,6 +24,13 @@ const NOT_IMPLEMENTED = 'n/a (not implemented)';
 const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 const CHARTS = new URL('../docs/charts/', import.meta.url);
 
+// `npm run bench -- --bytes`: only the sizes, which take seconds, not the timed runs.
+if (process.argv.includes('--bytes')) {
+  writeSections(DOC, { bytes: await measureBytes() });
+  console.log('Wrote the bytes section of docs/benchmarks.md');
+  process.exit(0);
+}
+
 const { gc } = globalThis;
 // Only node started with --expose-gc has it; the heap column says so otherwise.
 const collect = gc && ((): void => {

@@ -23,6 +23,7 @@ export const PARTS: readonly PricedApp[] = [
   { label: '`jwtExpiry` (refresh ahead of a JWT\'s `exp`)', source: uses('createRefreshInterceptor, jwtExpiry') },
   { label: '`bearer` and `jwtExpiry` together', source: uses('createRefreshInterceptor, bearer, jwtExpiry') },
   { label: '`observe` (events)', source: uses('createRefreshInterceptor, observe') },
+  { label: '`getAccessToken` (a token for sockets and streams)', source: uses('createRefreshInterceptor, getAccessToken') },
   { label: '`createRefreshFetch` (fetch)', source: `${CORE.source}\n${uses('createRefreshFetch', `${MAIN}/fetch`)}` },
   { label: '`createTabSession` (tabs)', source: `${CORE.source}\n${uses('createTabSession', `${MAIN}/tabs`)}` },
 ];

@@ -7,7 +7,8 @@ import { CORE, EVERYTHING, FETCH_ONLY, PARTS } from './parts.js';
 // ceilings fail the check, so that sizes can only go down from where they are; docs/benchmarks.md
 // accounts for every byte. EVERYTHING_CEILING is what an app that opts into every part ships.
 const CEILING = 7050;
-const EVERYTHING_CEILING = 10430;
+// Raised from 10 430 by the parts that came after it (getAccessToken: +169), each priced below.
+const EVERYTHING_CEILING = 10560;
 
 const column = (text: string): string => text.padEnd(56);
 const bytes = (size: { minified: number; gzipped: number }): string =>

@@ -150,3 +150,12 @@ export function checkPartArguments(read: unknown, margin?: unknown): void {
   if (typeof read !== 'function') throw expected('read', 'a function', read);
   checkNumber('margin', margin, 0, Number.MAX_VALUE, 'a non-negative finite number of milliseconds');
 }
+
+/** `getAccessToken(session, request)`. */
+export function checkTokenRequest(session: unknown, request: unknown): void {
+  if (!isSessionLike(session)) throw expected('session', 'a session (`interceptor.session`, or one from createRefreshSession())', session);
+  checkObject(request);
+  const { minValidity, refused } = request as Record<string, unknown>;
+  checkNumber('minValidity', minValidity, 0, Number.POSITIVE_INFINITY, 'a non-negative number of milliseconds');
+  if (refused !== undefined && typeof refused !== 'string') throw expected('refused', 'the refused token, a string', refused);
+}

@@ -4,6 +4,7 @@
  * It follows the session's rules as a request does. An app that does not import it does not
  * bundle it.
  */
+import { checkTokenRequest, rethrowMistake } from './checks.js';
 import { REFRESH_MARGIN } from './expiry.js';
 import type { RefreshSession } from './session.js';
 
@@ -54,7 +55,8 @@ function fresh(session: RefreshSession, minValidity: number, refused: string | u
  *
  * @param session The session of an interceptor (`interceptor.session`) or one made by
  * `createRefreshSession` or `createTabSession`.
- * @throws TypeError in development builds when `minValidity` is not a number of milliseconds.
+ * @throws TypeError in development builds when `session`, `minValidity` or `refused` is not what
+ * is expected, naming it.
  *
  * @example
  * ```ts
@@ -75,10 +77,12 @@ function fresh(session: RefreshSession, minValidity: number, refused: string | u
  * ```
  */
 export async function getAccessToken(session: RefreshSession, request: AccessTokenRequest = {}): Promise<string | undefined> {
-  const { minValidity = session.expiry?.margin ?? REFRESH_MARGIN, refused } = request;
-  if (process.env.NODE_ENV !== 'production' && !(typeof minValidity === 'number' && minValidity >= 0)) {
-    throw new TypeError(`Expected \`minValidity\` of getAccessToken to be a number of milliseconds, at least 0, got ${String(minValidity)}`);
+  try {
+    if (process.env.NODE_ENV !== 'production') checkTokenRequest(session, request);
+  } catch (error) {
+    rethrowMistake(error);
   }
+  const { minValidity = session.expiry?.margin ?? REFRESH_MARGIN, refused } = request;
   if (session.state !== 'ended' && fresh(session, minValidity, refused)) return session.bearer?.token();
   try {
     // Stamped now, so that only a refresh that settles from here on counts; one in flight is joined.

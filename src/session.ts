@@ -395,8 +395,15 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   /** The waiters of this wave give up after `refreshTimeout`; the call itself goes on, and still counts. */
   function lateFailure(current: Flight): RefreshFailure {
     // The likely cause in a browser, where a request `refresh` sends after an `await` through an
-    // intercepted instance cannot be told from any other and waits for the refresh itself.
-    const error = new Error(`The refresh did not settle within ${timeout} ms (a request it sends through an intercepted instance waits for it: send it with \`client\`)`);
+    // intercepted instance cannot be told from any other and waits for the refresh itself. A
+    // long hint, so only in development builds, as the checks are.
+    let hint = '';
+    try {
+      if (process.env.NODE_ENV !== 'production') hint = ' (a request it sends through an intercepted instance waits for it: send it with `client`)';
+    } catch {
+      // No `process` (plain ESM in a browser): no hint.
+    }
+    const error = new Error(`The refresh did not settle within ${timeout} ms${hint}`);
     error.name = 'TimeoutError';
     const failure = new RefreshFailure(false, error);
     failure.ahead = current.ahead;

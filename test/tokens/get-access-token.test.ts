@@ -182,12 +182,15 @@ describe('getAccessToken on a bearer session', () => {
     expect(state.ended).toEqual([]);
   });
 
-  it('throws a TypeError naming minValidity for a value that is not a number of milliseconds', async () => {
+  it('rejects with a TypeError naming minValidity, refused or session for a value that is not what it should be', async () => {
     const { session } = app();
     for (const minValidity of [-1, Number.NaN, '60000' as unknown as number]) {
-      await expect(getAccessToken(session, { minValidity })).rejects.toThrow(/`minValidity` of getAccessToken/);
+      await expect(getAccessToken(session, { minValidity })).rejects.toThrow(/Expected `minValidity` to be a non-negative number of milliseconds/);
     }
-    expect(server.count('/refresh')).toBe(0);
+    await expect(getAccessToken(session, { refused: 42 as unknown as string })).rejects.toThrow(/Expected `refused` to be the refused token/);
+    await expect(getAccessToken({} as RefreshSession)).rejects.toThrow(/Expected `session` to be a session/);
+    await expect(getAccessToken(session, { minValidity: Infinity })).resolves.toBeDefined();
+    expect(server.count('/refresh')).toBe(1);
   });
 });
 
