@@ -24,6 +24,7 @@ export const PARTS: readonly PricedApp[] = [
   { label: '`bearer` and `jwtExpiry` together', source: uses('createRefreshInterceptor, bearer, jwtExpiry') },
   { label: '`observe` (events)', source: uses('createRefreshInterceptor, observe') },
   { label: '`getAccessToken` (a token for sockets and streams)', source: uses('createRefreshInterceptor, getAccessToken') },
+  { label: '`wwwAuthenticate` (the server\'s challenges)', source: uses('createRefreshInterceptor, wwwAuthenticate') },
   { label: '`createRefreshFetch` (fetch)', source: `${CORE.source}\n${uses('createRefreshFetch', `${MAIN}/fetch`)}` },
   { label: '`createTabSession` (tabs)', source: `${CORE.source}\n${uses('createTabSession', `${MAIN}/tabs`)}` },
 ];

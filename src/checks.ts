@@ -86,6 +86,7 @@ export function checkSessionOptions(options: unknown): void {
   checkOptional('onSessionExpired', onSessionExpired);
   checkPart('expiresAt', expiresAt, 'expiry', 'made by `expiry(() => at)` or `jwtExpiry(() => token)`');
   checkPart('accessToken', accessToken, 'bearer', 'made by `bearer(() => token)`');
+  checkPart('challenges', (options as { challenges?: unknown }).challenges, 'challenges', 'made by `wwwAuthenticate()`');
   const { refreshMargin } = options as Record<string, unknown>;
   if (refreshMargin !== undefined) throw expected('refreshMargin', 'left out: pass the margin to `expiry(read, margin)` or `jwtExpiry(read, margin)`', refreshMargin);
   // Timers overflow past 2^31 - 1 ms and would fire at once.

@@ -1,5 +1,6 @@
 import type { SessionExpiredErrorLike } from './codes.js';
 import type { RefreshSession } from './session.js';
+import type { AuthChallenge } from './challenges.js';
 
 /** The request whose answer started a refresh, as far as a log may show it. */
 export interface RequestSummary {
@@ -79,6 +80,19 @@ export interface TokensAdoptedEvent {
 }
 
 /**
+ * A 401 or 403 asked for something a refresh cannot give (step-up authentication, a scope): it
+ * was not refreshed. Only with the `challenges` option (`wwwAuthenticate()`).
+ */
+export interface ChallengedEvent {
+  /** Tells the events apart. */
+  type: 'challenged';
+  /** What the server asked for, parsed from its `WWW-Authenticate`. */
+  challenge: AuthChallenge;
+  /** The request it answered; `status` is the answer's. */
+  request: RequestSummary;
+}
+
+/**
  * What {@link observe} reports, told apart by `type`.
  *
  * @example
@@ -95,7 +109,8 @@ export type SessionEvent =
   | RefreshFailedEvent
   | SessionEndedEvent
   | SessionBeganEvent
-  | TokensAdoptedEvent;
+  | TokensAdoptedEvent
+  | ChallengedEvent;
 
 /** A listener given to {@link observe}. What it returns, throws or rejects with is ignored. */
 export type SessionObserver = (event: SessionEvent) => unknown;
@@ -153,6 +168,10 @@ function event(type: SessionEvent['type'], flight: { began: number; waited: numb
     }
     case 'session-ended':
       return { type, by: detail as SessionEndedEvent['by'], error: error as SessionExpiredErrorLike };
+    case 'challenged': {
+      const { challenge, config } = detail as { challenge: AuthChallenge; config: Started['config'] };
+      return { type, challenge, request: { method: config.method, baseURL: config.baseURL, url: config.url?.split('?')[0], status: challenge.status } };
+    }
     default:
       return { type };
   }

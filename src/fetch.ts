@@ -31,6 +31,10 @@ export { expiry, jwtExpiry } from './expiry.js';
 export type { Expiry } from './expiry.js';
 export { observe } from './events.js';
 export { getAccessToken } from './get-access-token.js';
+export { challengeOf, wwwAuthenticate } from './challenges.js';
+export type { AuthChallenge, Challenges, RefusalCode } from './challenges.js';
+export { parseChallenges } from './www-authenticate.js';
+export type { Challenge } from './www-authenticate.js';
 export type { AccessTokenRequest } from './get-access-token.js';
 export type {
   RefreshFailedEvent,
@@ -42,6 +46,7 @@ export type {
   SessionEvent,
   SessionObserver,
   TokensAdoptedEvent,
+  ChallengedEvent,
 } from './events.js';
 export type { RefreshSession, SessionState } from './session.js';
 export type { CommonSessionOptions } from './session-options.js';
@@ -184,7 +189,9 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
   const { session } = options;
   const inner = made.get(fetchLike);
   if (inner?.session === session) return createRefreshFetch(inner.fetchLike, options);
-  const shouldRefresh = options.shouldRefresh ?? ((response: Response) => response.status === 401);
+  const check = options.shouldRefresh ?? ((response: Response) => response.status === 401);
+  // With `challenges`, the server's refusals are never refreshed, whatever the check says.
+  const shouldRefresh = session.challenges ? session.challenges.guard(check, session) : check;
   const client = (): unknown => session.client();
   const trigger = (call: Call, error?: RefreshTrigger['error']): RefreshTrigger => ({ config: call.config, error, client });
 

@@ -13,6 +13,10 @@ export type { AccessToken } from './bearer.js';
 export { expiry, jwtExpiry } from './expiry.js';
 export { observe } from './events.js';
 export { getAccessToken } from './get-access-token.js';
+export { challengeOf, wwwAuthenticate } from './challenges.js';
+export type { AuthChallenge, Challenges, RefusalCode } from './challenges.js';
+export { parseChallenges } from './www-authenticate.js';
+export type { Challenge } from './www-authenticate.js';
 export type { AccessTokenRequest } from './get-access-token.js';
 export type { Expiry } from './expiry.js';
 export type { RefreshSession, SessionState } from './session.js';
@@ -26,6 +30,7 @@ export type {
   SessionEvent,
   SessionObserver,
   TokensAdoptedEvent,
+  ChallengedEvent,
 } from './events.js';
 export type { CommonSessionOptions } from './session-options.js';
 export type {

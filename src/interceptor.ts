@@ -88,13 +88,16 @@ export function createRefreshInterceptor(
   if (handle) return handle;
   const session = sessionOf(options);
   const owned = session !== shared;
+  const { challenges } = session;
+  // With `challenges`, the server's refusals are never refreshed, whatever the check says.
+  const guard = <A>(check: (answer: A) => boolean): ((answer: A) => boolean) => challenges?.guard(check, session) ?? check;
   const attachment: Attachment = {
     session,
     options,
     // Source text, not identity: setup code that runs again makes new functions of the same text.
     purpose: String(options.shouldRefresh) + String(options.shouldRefreshResponse),
-    shouldRefresh: options.shouldRefresh ?? defaults.shouldRefresh,
-    refreshOnResponse: options.shouldRefreshResponse ?? defaults.shouldRefreshResponse,
+    shouldRefresh: guard(options.shouldRefresh ?? defaults.shouldRefresh),
+    refreshOnResponse: guard(options.shouldRefreshResponse ?? defaults.shouldRefreshResponse),
     readsBody: options.shouldRefreshResponse !== undefined,
     interrupts: new Set(),
   };

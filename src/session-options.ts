@@ -5,6 +5,7 @@
 import type { SessionExpiredErrorLike } from './codes.js';
 import type { AccessToken } from './bearer.js';
 import type { Expiry } from './expiry.js';
+import type { Challenges } from './challenges.js';
 
 /** Milliseconds a request waits for a refresh, unless `refreshTimeout` says otherwise. */
 export const REFRESH_TIMEOUT = 10_000;
@@ -94,6 +95,15 @@ export interface CommonSessionOptions<Context, Expired extends SessionExpiredErr
    * ```
    */
   accessToken?: AccessToken | undefined;
+  /**
+   * Reads the server's `WWW-Authenticate`, made by `wwwAuthenticate()`: a 401 or 403 that asks
+   * for step-up authentication (`error="insufficient_user_authentication"`) or a scope the token
+   * lacks (`error="insufficient_scope"`) is not refreshed, does not end the session, and carries
+   * the parsed challenge as `challenge`. A cross-origin API must send
+   * `Access-Control-Expose-Headers: WWW-Authenticate` for a browser to show the header.
+   * @default undefined
+   */
+  challenges?: Challenges | undefined;
   /**
    * Origins besides the instance's own that share the session's credentials: they receive the
    * access token (with `accessToken`), and their 401s refresh the session. A 401 from any other

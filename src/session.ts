@@ -9,6 +9,7 @@ import { RefreshFailure, backoff, describeRequest, isRejection, naming } from '.
 import { ownCalls } from './own-calls.js';
 import type { AccessToken } from './bearer.js';
 import type { Expiry } from './expiry.js';
+import type { Challenges } from './challenges.js';
 import { sessionOrigins } from './origins.js';
 import type { SessionEndedEvent, Tell } from './events.js';
 import { checkSessionOptions, rethrowMistake } from './checks.js';
@@ -47,6 +48,8 @@ export interface RefreshSession {
   readonly bearer: AccessToken | undefined;
   /** @internal When the access token expires, when the session has `expiresAt`. */
   readonly expiry: Expiry | undefined;
+  /** @internal Reads the server's challenges, when the session has `challenges`. */
+  readonly challenges: Challenges | undefined;
   /** @internal What a caller outside any request is given for a failed refresh: the transport's error. */
   error(failure: unknown): unknown;
   /** @internal Origins besides an instance's own whose 401s are the session's (`credentialOrigins`). */
@@ -473,6 +476,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     },
     bearer,
     expiry: ahead,
+    challenges: options.challenges,
     error: (failure) => transport.failed(failure),
     origins,
     tell: undefined,
