@@ -6,12 +6,13 @@ import { CORE, EVERYTHING, FETCH_ONLY, PARTS } from './parts.js';
 // What an app pays, gzipped, for the library on top of axios, built for production. The
 // ceilings fail the check, so that sizes can only go down from where they are; docs/benchmarks.md
 // accounts for every byte. EVERYTHING_CEILING is what an app that opts into every part ships.
-// Raised from 7 050 by the hook every session has for `challenges` (+39), so that the part can
-// stay out of apps that do not import it.
-const CEILING = 7090;
+// Raised from 7 050 by what every session does for parts that came after it: the hook for
+// `challenges` (+39) and the refresh's answer handed to the expiry parts, whose clock reads its
+// `Date` (+16).
+const CEILING = 7100;
 // Raised from 10 430 by the parts that came after it (getAccessToken, wwwAuthenticate and the
-// parser it exports), each priced below.
-const EVERYTHING_CEILING = 11390;
+// parser it exports, the expiry parts' clock), each priced below.
+const EVERYTHING_CEILING = 11670;
 
 const column = (text: string): string => text.padEnd(56);
 const bytes = (size: { minified: number; gzipped: number }): string =>

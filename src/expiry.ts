@@ -6,6 +6,7 @@
  */
 
 import { checkPartArguments, rethrowMistake } from './checks.js';
+import { clock, dateOf } from './clock.js';
 
 // Read only in the checks below, which a production build drops; see checks.ts.
 declare const process: { env: { NODE_ENV?: string } };
@@ -16,10 +17,13 @@ export interface Expiry {
   readonly part: 'expiry';
   /** @internal True when a request about to go out should wait for a refresh first. */
   due(): boolean;
-  /** @internal A refresh succeeded: an expiry it left within the margin is ignored until it changes. */
-  refreshed(): void;
-  /** @internal When the access token expires, in milliseconds since the epoch; `undefined` when unknown. */
-  at(): number | undefined;
+  /**
+   * @internal A refresh succeeded, resolving `answer` if it ran in this tab: the server's time is
+   * measured again, and an expiry the refresh left within the margin is ignored until it changes.
+   */
+  refreshed(answer?: unknown): void;
+  /** @internal Milliseconds until the access token expires, in the time its expiry is written in; `undefined` when unknown. */
+  left(): number | undefined;
   /** @internal How long before expiry a request refreshes first, in milliseconds. */
   readonly margin: number;
 }
@@ -35,37 +39,61 @@ export function inMilliseconds(at: number, now: number): number {
   return Math.abs(at * 1000 - now) < Math.abs(at - now) ? at * 1000 : at;
 }
 
-/**
- * Milliseconds since the epoch at which a JWT expires, from the `exp` claim of its payload,
- * decoded without checking the signature; `undefined` for anything else.
- */
-export function decodeExpiry(token: string | null | undefined): number | undefined {
+/** A JWT's `exp` and `iat`, in milliseconds since the epoch. */
+interface Claims {
+  exp: number | undefined;
+  iat: number | undefined;
+}
+
+const ms = (seconds: unknown): number | undefined => (typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : undefined);
+
+/** The `exp` and `iat` claims of a JWT's payload, decoded without checking the signature. */
+function decodeClaims(token: string | null | undefined): Claims | undefined {
   const payload = token?.split('.')[1];
   if (!payload) return undefined;
   try {
     // atob gives one character per byte; JSON.parse accepts the UTF-8 bytes of other claims
-    // as Latin-1 characters, and `exp` is plain ASCII.
-    const { exp } = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown };
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+    // as Latin-1 characters, and `exp` and `iat` are plain ASCII.
+    const { exp, iat } = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { exp?: unknown; iat?: unknown };
+    return { exp: ms(exp), iat: ms(iat) };
   } catch {
     return undefined;
   }
 }
 
-function ahead(read: () => number | undefined, margin: number): Expiry {
-  // An expiry that a successful refresh left within the margin (a clock ahead of the server's,
-  // or a margin longer than the token lives): refreshing again would give the same.
+/**
+ * Milliseconds since the epoch at which a JWT expires, from the `exp` claim of its payload,
+ * decoded without checking the signature; `undefined` for anything else.
+ */
+export function decodeExpiry(token: string | null | undefined): number | undefined {
+  return decodeClaims(token)?.exp;
+}
+
+/**
+ * @param ownTime True when `read` gives an expiry in the client's own clock.
+ * @param serverTime The server's time when a refresh resolved `answer`, if it can be told.
+ */
+function ahead(read: () => number | undefined, margin: number, ownTime: boolean, serverTime: (answer: unknown) => number | undefined): Expiry {
+  const time = clock(margin, ownTime);
+  // An expiry that a successful refresh left within the margin (a clock ahead of the server's
+  // that could not be measured, or a margin longer than the token lives): refreshing again would
+  // give the same.
   let ignored: number | undefined;
-  const due = (): boolean => {
+  const left = (): number | undefined => {
     const at = read();
-    return at !== undefined && at !== ignored && Date.now() >= at - margin;
+    return at === undefined ? undefined : at - time.now();
+  };
+  const due = (): boolean => {
+    const remaining = left();
+    return remaining !== undefined && read() !== ignored && remaining <= margin;
   };
   return {
     part: 'expiry',
     due,
-    at: read,
+    left,
     margin,
-    refreshed() {
+    refreshed(answer) {
+      time.measured(serverTime(answer));
       ignored = undefined;
       if (due()) ignored = read();
     },
@@ -104,10 +132,15 @@ export function expiry(read: () => number | undefined, margin: number = REFRESH_
   } catch (error) {
     rethrowMistake(error);
   }
-  return ahead(() => {
-    const at = read();
-    return typeof at === 'number' ? inMilliseconds(at, Date.now()) : undefined;
-  }, margin);
+  return ahead(
+    () => {
+      const at = read();
+      return typeof at === 'number' ? inMilliseconds(at, Date.now()) : undefined;
+    },
+    margin,
+    true,
+    () => undefined,
+  );
 }
 
 /**
@@ -139,8 +172,8 @@ export function jwtExpiry(read: () => string | null | undefined, margin: number 
   } catch (error) {
     rethrowMistake(error);
   }
-  let decoded: { token: string | null | undefined; at: number | undefined } | undefined;
-  return ahead(() => {
+  let decoded: { token: string | null | undefined; claims: Claims | undefined } | undefined;
+  const claims = (): Claims | undefined => {
     let token: string | null | undefined;
     try {
       token = read();
@@ -148,7 +181,9 @@ export function jwtExpiry(read: () => string | null | undefined, margin: number 
       // A token that cannot be read has no known expiry; the request that sends it fails with why.
       return undefined;
     }
-    if (decoded?.token !== token) decoded = { token, at: decodeExpiry(token) };
-    return decoded?.at;
-  }, margin);
+    if (decoded?.token !== token) decoded = { token, claims: decodeClaims(token) };
+    return decoded?.claims;
+  };
+  // The server's time: the refresh answer's `Date`, or else when it issued the new token.
+  return ahead(() => claims()?.exp, margin, false, (answer) => dateOf(answer) ?? claims()?.iat);
 }

@@ -35,9 +35,9 @@ function fresh(session: RefreshSession, minValidity: number, refused: string | u
     const token = bearer.token();
     if (token === undefined || token === refused) return false;
   }
-  const at = session.expiry?.at();
+  const left = session.expiry?.left();
   // Strictly more, as a request is held for a refresh from the margin on.
-  return at === undefined || at - Date.now() > minValidity;
+  return left === undefined || left > minValidity;
 }
 
 /**

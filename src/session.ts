@@ -249,13 +249,13 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     }
   };
 
-  /** Move: new credentials. */
-  function succeeded(): void {
+  /** Move: new credentials; `answer` is what `refresh` resolved with, when it ran here. */
+  function succeeded(answer?: unknown): void {
     epoch += 1;
     lastSuccess = epoch;
     failures = 0;
     cooling = undefined;
-    ahead?.refreshed();
+    ahead?.refreshed(answer);
     notify('succeeded');
   }
 
@@ -325,8 +325,8 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     else wave.resolve();
   }
 
-  /** Runs `refresh`, turning whatever it does into success or a {@link RefreshFailure}. */
-  function call(trigger: RefreshTrigger, signal: AbortSignal): Promise<void> {
+  /** Runs `refresh`, turning whatever it does into its answer or a {@link RefreshFailure}. */
+  function call(trigger: RefreshTrigger, signal: AbortSignal): Promise<unknown> {
     return new Promise<unknown>((resolve) => {
       // Inside a promise, so that a synchronous throw is a failed refresh too.
       resolve(own.run(() => refresh(transport.context(trigger, signal))));
@@ -334,6 +334,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       (value) => {
         const failed = transport.answer(value);
         if (failed) throw new RefreshFailure(isRejection(failed), failed);
+        return value;
       },
       (cause: unknown) => {
         throw new RefreshFailure(isRejection(cause), cause);
@@ -360,8 +361,8 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     const outcome = call(trigger, controller.signal);
     current.settled = outcome.then(noop, noop);
     outcome.then(
-      () => {
-        settle(current, undefined, trigger);
+      (answer) => {
+        settle(current, undefined, trigger, answer);
       },
       (failure: unknown) => {
         settle(current, failure as RefreshFailure, trigger);
@@ -371,7 +372,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   }
 
   /** Move: the call settled, into live, ended or cooling-down; ignored when an end or a log-in overtook it. */
-  function settle(current: Flight, failure: RefreshFailure | undefined, trigger: RefreshTrigger): void {
+  function settle(current: Flight, failure: RefreshFailure | undefined, trigger: RefreshTrigger, answer?: unknown): void {
     if (flight === current) flight = undefined;
     const wave = current.wave;
     current.wave = undefined;
@@ -384,7 +385,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       return;
     }
     if (!failure) {
-      succeeded();
+      succeeded(answer);
       session.tell?.('refresh-succeeded', current);
       release(wave);
       return;

@@ -66,13 +66,15 @@ describe('the web demo on a first visit', () => {
       expect(await tries.evaluateAll((items) => items.map((item) => (item instanceof HTMLElement ? item.dataset.try : '')))).toEqual([
         'wait',
         'burst',
+        'lesson',
         'tab',
         'logout',
       ]);
       expect(await tries.nth(0).innerText()).toMatch(/countdown/);
       expect(await tries.nth(1).innerText()).toMatch(/burst of 10/);
-      expect(await tries.nth(2).getByRole('link', { name: 'Open a second tab' }).getAttribute('target')).toBe('_blank');
-      expect(await tries.nth(3).innerText()).toMatch(/^Log out/);
+      expect(await tries.nth(2).innerText()).toMatch(/hand-written _retry.*one refresh per 401/s);
+      expect(await tries.nth(3).getByRole('link', { name: 'Open a second tab' }).getAttribute('target')).toBe('_blank');
+      expect(await tries.nth(4).innerText()).toMatch(/^Log out/);
       const note = page.locator('#network-note');
       expect(await note.isVisible()).toBe(true);
       expect(await note.innerText()).toMatch(/red 401s in DevTools are expected/);

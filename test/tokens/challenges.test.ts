@@ -52,8 +52,8 @@ describe('parseChallenges reads WWW-Authenticate as RFC 9110 writes it', () => {
       `Bearer a="${'\\'.repeat(size)}`,
       `Bearer a="${'\\"'.repeat(size / 2)}`,
       `Bearer ${'a=b, '.repeat(size / 5)}`,
-      `${'a '.repeat(size / 2)}`,
-      `${', '.repeat(size / 2)}`,
+      'a '.repeat(size / 2),
+      ', '.repeat(size / 2),
       `Bearer ${'x'.repeat(size)}=`,
       `B ${'a=b '.repeat(size / 4)}`,
     ];
@@ -202,7 +202,7 @@ describe('the wwwAuthenticate part on an axios instance', () => {
 
   it('is told once for an answer that app interceptors pass on to the library again', async () => {
     const state = app();
-    state.api.interceptors.response.use(undefined, (error: unknown) => Promise.reject(error));
+    state.api.interceptors.response.use(undefined, (error: Error) => Promise.reject(error));
 
     await failure(state.api.get('/step-up'));
 
