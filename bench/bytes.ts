@@ -1,6 +1,8 @@
 import { bundleSize } from '../scripts/bundle-size.js';
 import type { BundleSize } from '../scripts/bundle-size.js';
-import { CORE, EVERYTHING, FETCH_ONLY, PARTS } from '../scripts/parts.js';
+import { CORE, EVERYTHING, FETCH_ONLY } from '../scripts/parts.js';
+import { priceParts, readmeTable } from '../scripts/prices.js';
+import type { Prices } from '../scripts/prices.js';
 import { table } from './report.js';
 
 const OURS = "export { createRefreshInterceptor } from 'axios-refresh-interceptor';";
@@ -38,23 +40,20 @@ function bySource(size: BundleSize): string {
 }
 
 /** What each part adds to the design card's app, and what every part together costs. */
-async function measureParts(): Promise<string> {
-  const core = await bundleSize(CORE.source);
+function partsTable({ core, parts, everything, fetchOnly }: Prices): string {
   const rows = [[`${CORE.label} alone, the design card's app`, `${core.minified} B`, `${core.gzipped} B`]];
-  for (const part of PARTS) {
-    const size = await bundleSize(part.source);
-    rows.push([`+ ${part.label}`, `+${size.minified - core.minified} B`, `+${size.gzipped - core.gzipped} B`]);
-  }
-  const everything = await bundleSize(EVERYTHING.source);
+  for (const { label, size } of parts) rows.push([`+ ${label}`, `+${size.minified - core.minified} B`, `+${size.gzipped - core.gzipped} B`]);
   rows.push([EVERYTHING.label, `${everything.minified} B`, `${everything.gzipped} B`]);
   // An app with no axios at all ships this instead of the design card's app.
-  const fetchOnly = await bundleSize(FETCH_ONLY.source);
   rows.push([`${FETCH_ONLY.label}, with no axios`, `${fetchOnly.minified} B`, `${fetchOnly.gzipped} B`]);
   return table(['What the app uses', 'minified', 'gzipped'], rows);
 }
 
-/** What an app bundles for each import, and where our bytes above axios-auth-refresh's come from. */
-export async function measureBytes(): Promise<string> {
+/**
+ * What an app bundles for each import, and where our bytes above axios-auth-refresh's come from
+ * (`doc`, for docs/benchmarks.md), and the README's table of what each part costs (`readme`).
+ */
+export async function measureBytes(): Promise<{ doc: string; readme: string }> {
   const sizes = new Map<string, BundleSize>();
   for (const [, source] of IMPORTS) sizes.set(source, await bundleSize(source));
   const imports = table(
@@ -66,11 +65,13 @@ export async function measureBytes(): Promise<string> {
   );
   const excess = sizes.get(OURS)!.gzipped - sizes.get(THEIRS)!.gzipped;
   const source = await bundleSize("export { createRefreshInterceptor } from './src/index.ts';");
-  return [
+  const prices = await priceParts();
+  const doc = [
     imports,
     'What each part adds to the design card\'s app (an app that imports a part pays this on top):',
-    await measureParts(),
+    partsTable(prices),
     `Above axios-auth-refresh: **${excess} B gzipped**. By source file (esbuild's metafile, bundled from \`src/\` with the same settings; gzip has no per-file figure, so each file's share is in proportion to its minified bytes):`,
     bySource(source),
   ].join('\n\n');
+  return { doc, readme: readmeTable(prices) };
 }

@@ -22,12 +22,15 @@ const RUNS: ReadonlyArray<[n: number, runs: number]> = [
 ];
 const NOT_IMPLEMENTED = 'n/a (not implemented)';
 const DOC = new URL('../docs/benchmarks.md', import.meta.url);
+const README = new URL('../README.md', import.meta.url);
 const CHARTS = new URL('../docs/charts/', import.meta.url);
 
 // `npm run bench -- --bytes`: only the sizes, which take seconds, not the timed runs.
 if (process.argv.includes('--bytes')) {
-  writeSections(DOC, { bytes: await measureBytes() });
-  console.log('Wrote the bytes section of docs/benchmarks.md');
+  const { doc, readme } = await measureBytes();
+  writeSections(DOC, { bytes: doc });
+  writeSections(README, { sizes: readme });
+  console.log('Wrote the bytes section of docs/benchmarks.md and the size table of README.md');
   process.exit(0);
 }
 
@@ -160,13 +163,14 @@ const charts = [
 
 console.log('Bytes...');
 const bytes = await measureBytes();
-console.log(`${bytes}\n`);
+console.log(`${bytes.doc}\n`);
+writeSections(README, { sizes: bytes.readme });
 
 writeSections(DOC, {
   machine: machineTable,
   overhead: overheadTable,
   'fetch-overhead': fetchTable,
   storm: [charts, `All requests of a run share one keep-alive agent of ${MAX_SOCKETS} sockets.`, ...stormTables].join('\n\n'),
-  bytes,
+  bytes: bytes.doc,
 });
 console.log('Wrote docs/benchmarks.md');

@@ -25,6 +25,7 @@ export const PARTS: readonly PricedApp[] = [
   { label: '`observe` (events)', source: uses('createRefreshInterceptor, observe') },
   { label: '`getAccessToken` (a token for sockets and streams)', source: uses('createRefreshInterceptor, getAccessToken') },
   { label: '`wwwAuthenticate` (the server\'s challenges)', source: uses('createRefreshInterceptor, wwwAuthenticate') },
+  { label: '`refreshOnWake` (a refresh when the app wakes)', source: uses('createRefreshInterceptor, refreshOnWake') },
   { label: '`createRefreshFetch` (fetch)', source: `${CORE.source}\n${uses('createRefreshFetch', `${MAIN}/fetch`)}` },
   { label: '`createTabSession` (tabs)', source: `${CORE.source}\n${uses('createTabSession', `${MAIN}/tabs`)}` },
 ];

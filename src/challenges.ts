@@ -21,6 +21,7 @@ export interface AuthChallenge {
   readonly status: number;
   /** `insufficient_user_authentication` (step-up) or `insufficient_scope`. */
   readonly error: RefusalCode;
+  /** The server's explanation for the developer (RFC 6750), if it gave one; not meant for users. */
   readonly error_description: string | undefined;
   /** Step-up: the authentication context classes to log in with again (space-separated). */
   readonly acr_values: string | undefined;

@@ -33,7 +33,11 @@ function describe(value: unknown): string {
 
 /** The error for an argument that is not what it should be, naming it, what was expected and what was given. */
 export function expected(name: string, what: string, value: unknown): TypeError {
-  const error = new TypeError(`Expected \`${name}\` to be ${what}, got ${describe(value)}`);
+  return mistake(`Expected \`${name}\` to be ${what}, got ${describe(value)}`);
+}
+
+function mistake(message: string): TypeError {
+  const error = new TypeError(message);
   mistakes.add(error);
   return error;
 }
@@ -159,4 +163,18 @@ export function checkTokenRequest(session: unknown, request: unknown): void {
   const { minValidity, refused } = request as Record<string, unknown>;
   checkNumber('minValidity', minValidity, 0, Number.POSITIVE_INFINITY, 'a non-negative number of milliseconds');
   if (refused !== undefined && typeof refused !== 'string') throw expected('refused', 'the refused token, a string', refused);
+}
+
+/** `refreshOnWake(session, options)`. */
+export function checkWakeArguments(session: unknown, options: unknown): void {
+  if (!isSessionLike(session)) throw expected('session', 'a session (`interceptor.session`, or one from createRefreshSession())', session);
+  if ((session as { expiry?: unknown }).expiry === undefined) {
+    throw mistake(
+      'refreshOnWake(session): the session has no `expiresAt`, so nothing says its credentials expired during a sleep. Give it `expiresAt: expiry(...)` or `jwtExpiry(...)`.',
+    );
+  }
+  checkObject(options);
+  const { minInterval, listen } = options as Record<string, unknown>;
+  checkNumber('minInterval', minInterval, 0, Number.MAX_VALUE, 'a non-negative finite number of milliseconds');
+  if (listen !== undefined && typeof listen !== 'boolean') throw expected('listen', 'true or false', listen);
 }

@@ -36,6 +36,8 @@ export type { AuthChallenge, Challenges, RefusalCode } from './challenges.js';
 export { parseChallenges } from './www-authenticate.js';
 export type { Challenge } from './www-authenticate.js';
 export type { AccessTokenRequest } from './get-access-token.js';
+export { refreshOnWake } from './refresh-on-wake.js';
+export type { Wake, WakeOptions } from './refresh-on-wake.js';
 export type {
   RefreshFailedEvent,
   RefreshStartedEvent,

@@ -18,6 +18,8 @@ export type { AuthChallenge, Challenges, RefusalCode } from './challenges.js';
 export { parseChallenges } from './www-authenticate.js';
 export type { Challenge } from './www-authenticate.js';
 export type { AccessTokenRequest } from './get-access-token.js';
+export { refreshOnWake } from './refresh-on-wake.js';
+export type { Wake, WakeOptions } from './refresh-on-wake.js';
 export type { Expiry } from './expiry.js';
 export type { RefreshSession, SessionState } from './session.js';
 export type {

@@ -1,45 +1,13 @@
-import http from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJwtServer } from '../bearer/helpers/jwt-server.js';
 import type { JwtServer, Tokens } from '../bearer/helpers/jwt-server.js';
-import { listen } from '../stacks/helpers/loopback.js';
-import type { Loopback } from '../stacks/helpers/loopback.js';
 import type { BearerTab } from './helpers/bearer-page.js';
 import { bundlePage, launchBrowser } from './helpers/browser.js';
+import { serveJwtSite } from './helpers/jwt-site.js';
 
 /** The page's window, once its script has run. */
 type TabWindow = Window & { bearerTab?: BearerTab };
-
-const PAGE =
-  '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">' +
-  '<script src="/page.js"></script></head><body></body></html>';
-
-
-/**
- * Serves the page at `/` and its script at `/page.js`, and passes every other request on to
- * `api`: page and API share one origin, so the tabs need no CORS.
- */
-function serve(api: JwtServer, script: string): Promise<Loopback> {
-  return listen(({ req, body }, res) => {
-    const url = req.url ?? '/';
-    if (url === '/' || url === '/page.js') {
-      res.writeHead(200, { 'content-type': url === '/' ? 'text/html; charset=utf-8' : 'text/javascript' });
-      res.end(url === '/' ? PAGE : script);
-      return;
-    }
-    const upstream = http.request(
-      `${api.url}${url}`,
-      { method: req.method, headers: { ...req.headers, connection: 'close' }, agent: false },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json' });
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    upstream.end(body);
-  });
-}
 
 /** One tab of the page, driven through the functions it puts on `window`. */
 class Tab {
@@ -94,7 +62,7 @@ afterAll(async () => {
 async function twoTabs(body: (server: JwtServer, a: Tab, b: Tab) => Promise<void>): Promise<void> {
   if (!browser) throw new Error('the browser is launched in beforeAll');
   const server = await startJwtServer();
-  const site = await serve(server, script);
+  const site = await serveJwtSite(server, script);
   const context = await browser.newContext();
   const pageErrors: Error[] = [];
   try {

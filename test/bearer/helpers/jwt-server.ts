@@ -45,7 +45,9 @@ export interface JwtServer extends Loopback {
   count(path: string, status?: number): number;
   /** The `Authorization` headers that requests to paths starting with `path` carried. */
   authorizations(path: string): Array<string | undefined>;
-  /** Answers the next request to a path starting with `path` with `status`, whatever its token. */
+  /** Moves the server's clock on by `ms`, as a sleep of the client's machine passes for the server too. */
+  sleep(ms: number): void;
+  /** Answers the next request to a path starting with `path` (`/refresh` too) with `status`, whatever its token. */
   failOnce(path: string, status: number): void;
   /** Holds answers to paths starting with `path` until the gate opens. */
   hold(path: string): Gate;
@@ -63,11 +65,14 @@ export async function startJwtServer(lifetime = 15 * 60_000): Promise<JwtServer>
   const arrivals: string[] = [];
   const gates = pathGates();
   const failures = new Map<string, number>();
+  // How far the server's clock was moved on from the process's, by `sleep`.
+  let slept = 0;
+  const now = (): number => Date.now() + slept;
 
   const issue = (): Tokens => {
     generation += 1;
     revoked = false;
-    const exp = (Date.now() + server.lifetime) / 1000;
+    const exp = (now() + server.lifetime) / 1000;
     current = { access: jwt({ sub: 'ada', jti: `access-${generation}`, exp }), refresh: `refresh-${generation}` };
     return current;
   };
@@ -80,6 +85,12 @@ export async function startJwtServer(lifetime = 15 * 60_000): Promise<JwtServer>
       await gates.passed(path);
       replyJson(res, status, payload);
     };
+    const failure = [...failures].find(([prefix]) => path.startsWith(prefix));
+    if (failure) {
+      failures.delete(failure[0]);
+      void answer(failure[1], { path, authorization });
+      return;
+    }
     if (path === '/refresh') {
       const presented = (JSON.parse(body || '{}') as { refresh?: string }).refresh;
       if (presented !== undefined && used.has(presented)) reused += 1;
@@ -91,14 +102,8 @@ export async function startJwtServer(lifetime = 15 * 60_000): Promise<JwtServer>
       void answer(200, issue());
       return;
     }
-    const failure = [...failures].find(([prefix]) => path.startsWith(prefix));
-    if (failure) {
-      failures.delete(failure[0]);
-      void answer(failure[1], { path, authorization });
-      return;
-    }
     const exp = token === current.access ? expiryOf(token) : 0;
-    const ok = !revoked && exp > Date.now();
+    const ok = !revoked && exp > now();
     void answer(ok ? 200 : 401, { path, authorization });
   });
 
@@ -121,6 +126,9 @@ export async function startJwtServer(lifetime = 15 * 60_000): Promise<JwtServer>
     },
     count: (path, status) => matching(path, status).length,
     authorizations: (path) => matching(path).map((r) => r.authorization),
+    sleep(ms) {
+      slept += ms;
+    },
     failOnce(path, status) {
       failures.set(path, status);
     },

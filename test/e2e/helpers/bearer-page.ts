@@ -1,9 +1,10 @@
 /**
  * The script of a page that keeps bearer tokens in memory: bundled for the browser by the test,
- * it shares one refresh with the other tabs of the browser and hands them its new tokens.
+ * it shares one refresh with the other tabs of the browser and hands them its new tokens, and
+ * refreshes when the page wakes (shown again, back online).
  */
 import axios, { isAxiosError } from 'axios';
-import { bearer, createRefreshInterceptor, jwtExpiry } from '../../../src/index.js';
+import { bearer, createRefreshInterceptor, jwtExpiry, refreshOnWake } from '../../../src/index.js';
 import { createTabSession } from '../../../src/tabs.js';
 import type { Tokens } from '../../bearer/helpers/jwt-server.js';
 
@@ -15,6 +16,8 @@ export interface BearerTab {
   tokens(): Tokens;
   /** Sends `GET path` and resolves to the status of its final answer. */
   get(path: string): Promise<number>;
+  /** The session's state: `live`, `refreshing`, `cooling-down` or `ended`. */
+  state(): string;
 }
 
 let tokens: Tokens = { access: '', refresh: '' };
@@ -33,12 +36,14 @@ const session = createTabSession<Tokens>({
   },
 });
 createRefreshInterceptor(api, { session });
+refreshOnWake(session);
 
 const tab: BearerTab = {
   setTokens(next) {
     tokens = { ...next };
   },
   tokens: () => tokens,
+  state: () => session.state,
   async get(path) {
     try {
       return (await api.get(path)).status;

@@ -9,12 +9,21 @@ import { respond } from '../../helpers/memory-adapter.js';
 
 const { gc } = globalThis;
 
-/** Collects garbage until nothing more goes, letting finalizers and WeakRefs catch up between. */
+/**
+ * Collects garbage until nothing more goes, letting finalizers and WeakRefs catch up between:
+ * at least six rounds, then until the heap stops shrinking (at most twenty). Six rounds on a
+ * loaded machine once measured 70 KB where 4 000 dropped instances measure under 15 KB:
+ * finalizers that had not run yet are the likely reason.
+ */
 export async function collect(): Promise<void> {
   if (!gc) throw new Error('run with node --expose-gc');
-  for (let i = 0; i < 6; i += 1) {
-    await new Promise((resolve) => setImmediate(resolve));
+  let last = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 20; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
     gc();
+    const used = process.memoryUsage().heapUsed;
+    if (i >= 5 && used >= last) return;
+    last = used;
   }
 }
 
