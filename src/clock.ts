@@ -11,8 +11,8 @@ export interface Clock {
   now(): number;
   /**
    * A refresh succeeded, and `server` is the server's time at that moment if the answer said it
-   * (its `Date` header, a new JWT's `iat`). A clock that differs by no more than `margin` counts
-   * as right: seconds of latency and rounding are no skew. Without it the clock keeps what it
+   * (its `Date` header, a new JWT's `iat`). A clock that differs by no more than `margin` (or a second)
+   * counts as right: seconds of latency and rounding are no skew. Without it the clock keeps what it
    * knew, unless it only reads the client's own time (`ownTime`), which starts again from there.
    */
   measured(server: number | undefined): void;
@@ -24,12 +24,18 @@ const monotonic = (): number => {
   return performance ? performance.now() : Date.now();
 };
 
+// A `Date` header counts whole seconds, and `Date.now()` whole milliseconds beside the monotonic
+// clock's fractions: differences below a second are rounding. Read as skew or turns they would
+// add up, read after read, with a small margin.
+const ROUNDING = 1_000;
+
 /**
- * @param margin Differences up to this are not corrected, nor are clock turns up to it.
+ * @param margin Differences up to this (at least a second) are not corrected, nor are clock turns up to it.
  * @param ownTime True for an expiry the app computed in its own clock (`Date.now() + expires_in`):
  * only a turn of the clock needs correcting, and a refresh gives a new expiry in the new time.
  */
 export function clock(margin: number, ownTime: boolean): Clock {
+  const tolerance = Math.max(margin, ROUNDING);
   // The server's time minus the client's, as far as a correction is needed.
   let offset = 0;
   let wall = Date.now();
@@ -44,7 +50,7 @@ export function clock(margin: number, ownTime: boolean): Clock {
       // left alone: after a sleep the wall clock is right (the monotonic one may have paused), and
       // a clock turned forward costs one early refresh, which measures the server's time again.
       const turned = w - wall - (m - mono);
-      if (w !== wall && turned < -margin) offset -= turned;
+      if (w !== wall && turned < -tolerance) offset -= turned;
       wall = w;
       mono = m;
       return w + offset;
@@ -54,7 +60,7 @@ export function clock(margin: number, ownTime: boolean): Clock {
       mono = monotonic();
       if (server !== undefined) {
         const skew = server - wall;
-        offset = Math.abs(skew) > margin ? skew : 0;
+        offset = Math.abs(skew) > tolerance ? skew : 0;
       } else if (ownTime) offset = 0;
     },
   };

@@ -17,6 +17,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   vi.useRealTimers();
+  vi.unstubAllGlobals();
   await server?.close();
   server = undefined;
 });
@@ -210,5 +211,33 @@ describe('a clock turned while the app runs', () => {
     const cost = await burst(state, server);
 
     expect(cost).toEqual({ requests: N + 1, refreshes: 1, unauthorized: 0 });
+  });
+});
+
+describe('rounding that is neither skew nor a turn', () => {
+  it('does not drift with a 0 ms margin: Date in whole milliseconds beside a monotonic clock in fractions, read each millisecond, comes due at the expiry exactly', () => {
+    // Each millisecond of Date, the monotonic clock moves 1.8 ms or 0.2 ms: 1 ms on average.
+    let mono = 0;
+    vi.stubGlobal('performance', { now: () => mono });
+    const at = T0 + 3_000;
+    const expiresAt = expiry(() => at, 0);
+    let dueAt: number | undefined;
+    for (let step = 1; dueAt === undefined && step <= 4_000; step++) {
+      vi.setSystemTime(T0 + step);
+      mono += step % 2 === 0 ? 0.2 : 1.8;
+      if (expiresAt.due()) dueAt = Date.now();
+    }
+
+    expect(dueAt).toBe(at);
+  });
+
+  it('does not take a Date header\'s rounding to whole seconds for skew: with a 0 ms margin, a clock that is right reads the expiry as it is', () => {
+    const exp = T0 + 60_000;
+    const token = `h.${btoa(JSON.stringify({ exp: exp / 1000 }))}.s`;
+    const expiresAt = jwtExpiry(() => token, 0);
+    // The server answered 999 ms into its second: its Date header says the second's start.
+    expiresAt.refreshed({ headers: { date: new Date(T0 - 999).toUTCString() } });
+
+    expect(expiresAt.left()).toBe(60_000);
   });
 });
