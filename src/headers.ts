@@ -53,12 +53,10 @@ export function isDefaultHeader(instance: WithDefaults, name: string, value: unk
  * before interceptors run, so a request built before a refresh carries the old value and
  * replaying it would send the dead token: `apply` swaps in the new one.
  */
-export function trackDefaultHeaders(
-  instance: WithDefaults,
-  generation: () => number,
-): {
+export function trackDefaultHeaders(instance: WithDefaults): {
   started: () => void;
-  succeeded: () => void;
+  /** `epoch`: the count of moves of the refresh that succeeded; see `apply`. */
+  succeeded: (epoch: number) => void;
   apply: (config: { readonly headers: HeaderBag }, since: number) => void;
 } {
   let before: Map<string, string> | undefined;
@@ -67,7 +65,7 @@ export function trackDefaultHeaders(
     started() {
       before = defaultHeaders(instance);
     },
-    succeeded() {
+    succeeded(epoch) {
       if (!before) return;
       const after = defaultHeaders(instance);
       const changes: Change[] = [];
@@ -76,7 +74,7 @@ export function trackDefaultHeaders(
       }
       before = undefined;
       if (changes.length === 0) return;
-      history.push({ epoch: generation(), changes });
+      history.push({ epoch, changes });
       if (history.length > HISTORY) history.shift();
     },
     apply(config, since) {

@@ -1,7 +1,8 @@
 import type { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import type { trackDefaultHeaders } from './headers.js';
 import { originOf, pageHref } from './origins.js';
-import type { RefreshSession, RefreshTrigger, SessionListener } from './session.js';
+import type { SessionListener } from './listeners.js';
+import type { RefreshSession, RefreshTrigger } from './session.js';
 import type { Interrupt } from './wait.js';
 
 /** One `createRefreshInterceptor` call on an instance. */
@@ -47,8 +48,7 @@ export function ok2xx(status: number): boolean {
 
 /**
  * What the library knows of one axios instance, read by every step of a request's path (see
- * wiring.ts for the steps): the interceptors attached to it, which of them are in force, and the
- * instance's refresh generation.
+ * wiring.ts for the steps): the interceptors attached to it, and which of them are in force.
  */
 export class InstanceState {
   /** Newest first: a later setup for the same purpose (hot reload, a new log-in) takes precedence. */
@@ -57,8 +57,6 @@ export class InstanceState {
   inForce: readonly Attachment[] = [];
   /** Whether one in force reads response bodies. */
   readsBody: boolean = false;
-  /** Epochs of sessions detached since, so that the generation never goes back. */
-  retired: number = 0;
   /**
    * Each session's refreshes are seen apart, since two purposes may refresh at once; the
    * listener is held here because the session holds it weakly.
@@ -72,16 +70,9 @@ export class InstanceState {
     readonly hooks: Hooks,
   ) {}
 
-  /** Moves on whenever any attached session's epoch does. */
-  generation(): number {
-    let sum = this.retired;
-    for (const { session } of this.attachments) sum += session.epoch;
-    return sum;
-  }
-
-  /** The epochs of the sessions in force, as a request goes out. */
-  stamp(): Map<Attachment, number> {
-    return new Map(this.inForce.map((a) => [a, a.session.epoch]));
+  /** Whether a session attached here moved after the count of moves was `since`. */
+  moved(since: number): boolean {
+    return this.attachments.some(({ session }) => session.epoch > since);
   }
 
   ownOrigin(): string | undefined {

@@ -4,7 +4,8 @@
  * its own adapter on the request unless nothing can need it.
  */
 import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
-import type { Attachment, InstanceState } from './instance-state.js';
+import type { InstanceState } from './instance-state.js';
+import { moves } from './session.js';
 import { resolves401 } from './judge.js';
 
 /** What the library knows of one request, from the moment axios starts it. */
@@ -18,12 +19,12 @@ export interface Sending {
   readonly adapter: InternalAxiosRequestConfig['adapter'];
   /** The body as the caller gave it, before any interceptor or transform. */
   readonly data: unknown;
-  /** The instance's refresh generation when the request was last prepared. */
-  generation: number;
+  /** The count of moves (see session.ts) when the request was last prepared by the app's interceptors. */
+  prepared: number;
   /** When the request started, if it has a `timeout` that waiting must count against. */
   readonly started: number;
-  /** The attachments in force when the request went out, with their sessions' epochs then. */
-  epochs: Map<Attachment, number>;
+  /** The count of moves when the request last went out: a session that moved since has other credentials. */
+  sent: number;
 }
 
 // The record of a request, from its start to its outcome.
@@ -61,16 +62,16 @@ export function record(state: InstanceState, config: InternalAxiosRequestConfig,
   // would wait for itself; refreshed, a dead session could never end.
   if (attachments.some(({ session }) => session.refreshing && session.owns())) config.skipAuthRefresh = true;
   const bearer = inForce.some(({ session }) => session.bearer);
-  const login = state.loggingIn(config).length > 0;
+  const login = config.skipAuthRefresh === true && state.loggingIn(config).length > 0;
   if (config.skipAuthRefresh === true && !bearer && !login) return false;
   carrier(config)[SENT] = {
     alone,
     // A config sent again as it came back (axios-retry does) may still name this adapter.
     adapter: config.adapter === hooks.send ? instance.defaults.adapter : config.adapter,
     data: config.data,
-    generation: state.generation(),
+    prepared: moves(),
     started: config.timeout ? Date.now() : 0,
-    epochs: state.stamp(),
+    sent: moves(),
   };
   // With no refresh due and a 401 that axios rejects, a request alone with the library's
   // response interceptor is judged by that interceptor alone: it keeps its own adapter.

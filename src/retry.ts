@@ -16,9 +16,7 @@ import type { Sending } from './record.js';
 import { replayError } from './replay.js';
 import { dispatch, prepareAgain, refit } from './send.js';
 import { EJECTED, waitFor } from './wait.js';
-
-const epochOf = (sending: Sending | undefined, attachment: Attachment): number =>
-  sending?.epochs.get(attachment) ?? attachment.session.epoch;
+import { moves } from './session.js';
 
 /** Waits for the refresh that a request sent under stale credentials needs; false when ejected meanwhile. */
 async function refreshFor(
@@ -29,7 +27,7 @@ async function refreshFor(
   error: AxiosError,
 ): Promise<boolean> {
   await quiet(state, sending, config);
-  const work = attachment.session.recover(epochOf(sending, attachment), state.trigger(config, error));
+  const work = attachment.session.recover(sending?.sent ?? attachment.session.epoch, state.trigger(config, error));
   try {
     return (await waitFor(work, config, attachment.interrupts, deadline(sending, config))) !== EJECTED;
   } catch (failure) {
@@ -50,7 +48,7 @@ async function recover<T>(
   const spent = replayError(sending.data, config, error);
   if (spent) throw spent;
   const retry = await prepareAgain(state, sending, retried(config, attachment));
-  sending.generation = state.generation();
+  sending.prepared = moves();
   // Marked as a retry, it goes out like any request (held if a refresh is due meanwhile), and
   // its outcome is the caller's as it is.
   return dispatch(state, sending, retry);

@@ -11,6 +11,7 @@ import { resolves401 } from './judge.js';
 import { prepare } from './prepare.js';
 import { recordOf, restamp } from './record.js';
 import type { Sending } from './record.js';
+import { moves } from './session.js';
 
 /** Puts back on the request the adapter it had, and returns it. */
 function restore(state: InstanceState, sending: Sending, config: InternalAxiosRequestConfig): InternalAxiosRequestConfig['adapter'] {
@@ -22,7 +23,7 @@ function restore(state: InstanceState, sending: Sending, config: InternalAxiosRe
 /** Sends the request once, with the session's token, through the adapter it would have had. */
 function attempt(state: InstanceState, sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
   const { instance, hooks } = state;
-  sending.epochs = state.stamp();
+  sending.sent = moves();
   for (const { session } of state.inForce) session.bearer?.authorize(config, instance, state.ownOrigin(), session.origins);
   // A request prepared again has a new config, and the capturing adapter.
   restamp(config, sending);
@@ -40,7 +41,7 @@ function attempt(state: InstanceState, sending: Sending, config: InternalAxiosRe
  * changed, and the length of a body that is built again (axios keeps one it finds).
  */
 export function refit(state: InstanceState, sending: Sending | undefined, config: InternalAxiosRequestConfig): void {
-  if (sending) for (const [{ apply }] of state.tracked.values()) apply(config, sending.generation);
+  if (sending) for (const [{ apply }] of state.tracked.values()) apply(config, sending.prepared);
   (config.headers as Partial<AxiosHeaders> | undefined)?.delete?.('Content-Length');
 }
 
@@ -58,14 +59,14 @@ export async function prepareAgain(state: InstanceState, sending: Sending, confi
 /** A request that must wait for a refresh before it goes out. */
 async function held(state: InstanceState, sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
   await renewed(state, sending, config);
-  if (state.generation() !== sending.generation) return attempt(state, sending, await prepareAgain(state, sending, config));
+  if (state.moved(sending.prepared)) return attempt(state, sending, await prepareAgain(state, sending, config));
   limit(sending, config);
   return attempt(state, sending, config);
 }
 
 /** Sends a request, after a wait when a refresh is due or ran since it was prepared. */
 export const dispatch = (state: InstanceState, sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> =>
-  state.due() || state.generation() !== sending.generation ? held(state, sending, config) : attempt(state, sending, config);
+  state.due() || state.moved(sending.prepared) ? held(state, sending, config) : attempt(state, sending, config);
 
 /** The library's adapter. */
 export function send(state: InstanceState, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
@@ -73,9 +74,9 @@ export function send(state: InstanceState, config: InternalAxiosRequestConfig): 
     alone: false,
     adapter: state.instance.defaults.adapter,
     data: config.data,
-    generation: state.generation(),
+    prepared: moves(),
     started: 0,
-    epochs: new Map(),
+    sent: moves(),
   };
   // Whatever happens next, the config that the app and other plugins see afterwards
   // (`error.config`, which axios-retry sends again) names the adapter it had, not this one.

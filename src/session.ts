@@ -5,7 +5,11 @@
  */
 import { isSessionExpiredError } from './codes.js';
 import type { SessionExpiredErrorLike } from './codes.js';
-import { RefreshFailure, backoff, describeRequest, isRejection, naming } from './refresh-outcome.js';
+import { RefreshFailure, backoff, describeRequest, naming } from './refresh-outcome.js';
+import { callRefresh, lateFailure, newFlight, newWave, noop, release } from './flight.js';
+import type { Flight } from './flight.js';
+import { lastListener, listen, notify } from './listeners.js';
+import type { Listeners, SessionListener } from './listeners.js';
 import { ownCalls } from './own-calls.js';
 import type { AccessToken } from './bearer.js';
 import type { Expiry } from './expiry.js';
@@ -42,7 +46,10 @@ export interface RefreshSession {
   begin(): void;
   /** @internal Set by `observe`: what the session tells its observers of. */
   tell: Tell | undefined;
-  /** @internal Settled refreshes so far; a request records it when it is sent. */
+  /**
+   * @internal When the session last moved (a settled refresh, an end, a log-in), on the count of
+   * {@link moves} that every session shares; a request records that count when it is sent.
+   */
   readonly epoch: number;
   /** @internal The access token the session attaches to requests, when it has `accessToken`. */
   readonly bearer: AccessToken | undefined;
@@ -113,18 +120,15 @@ export interface Transport<Context, Expired extends SessionExpiredErrorLike> {
   failed(failure: unknown): unknown;
 }
 
-/** @internal Told about each refresh, so an instance can see what it changed in its defaults. */
-export interface SessionListener {
-  started(): void;
-  succeeded(epoch: number): void;
-  /** The bare client a refresh started from this instance gets. */
-  client(): unknown;
-}
-
 // Read only in the checks below, which a production build drops; see checks.ts.
 declare const process: { env: { NODE_ENV?: string } };
 
-const noop = (): void => {};
+// Every session's moves, counted together: a request stamped with the count as it goes out can ask
+// each session, whenever it was attached, whether it moved since.
+let count = 0;
+
+/** @internal How many moves every session has made so far. */
+export const moves = (): number => count;
 
 /**
  * True for a refresh ahead of expiry that failed transiently: no reason to hold a request back,
@@ -150,27 +154,6 @@ export interface SessionHooks {
   cooled?: ((until: number, cause: unknown) => void) | undefined;
   /** A log-in here started the session again. */
   began?: (() => void) | undefined;
-}
-
-/** The refresh call in flight, from its start until it settles, however late. */
-interface Flight {
-  readonly controller: AbortController;
-  /** The log-in it belongs to: one from before the latest log-in changes nothing when it settles. */
-  life: number;
-  readonly ahead: boolean;
-  readonly began: number;
-  /** Settles when the call does, without a value. */
-  settled: Promise<void>;
-  waited: number;
-  /** What the requests waiting now are given; a new wave starts for those who come after a timeout. */
-  wave: Wave | undefined;
-}
-
-interface Wave {
-  readonly promise: Promise<void>;
-  resolve(): void;
-  reject(failure: RefreshFailure): void;
-  readonly timer: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -203,26 +186,11 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   const { expiresAt: ahead, accessToken: bearer } = options;
   const origins = sessionOrigins(options);
   const endedBy = hooks.endedBy ?? endedByDefault;
-  // Held weakly: an instance that shares a long-lived session and is dropped without `eject`
-  // must still be collected, and must not cost every later refresh a look at its headers.
-  const listeners = new Set<{ deref(): SessionListener | undefined }>();
-  // Drops the entry of a collected listener at once, not at the next refresh: a server that
-  // makes an instance per request would otherwise pile them up between refreshes.
-  const forget =
-    typeof FinalizationRegistry === 'function'
-      ? new FinalizationRegistry<{ deref(): SessionListener | undefined }>((ref) => listeners.delete(ref))
-      : undefined;
-  const notify = (event: 'started' | 'succeeded'): void => {
-    for (const ref of listeners) {
-      const listener = ref.deref();
-      if (listener) listener[event](epoch);
-      else listeners.delete(ref);
-    }
-  };
+  const listeners: Listeners = new Set();
   const own = ownCalls();
 
-  // The whole state of the session. `epoch` moves on with every settled refresh, end and
-  // log-in, and requests are stamped with it when they are sent.
+  // The whole state of the session. `epoch` is the count of its latest move (a settled refresh,
+  // an end, a log-in), `lastSuccess` that of its latest new credentials.
   let epoch = 0;
   let lastSuccess = 0;
   let life = 0;
@@ -251,17 +219,17 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
 
   /** Move: new credentials; `answer` is what `refresh` resolved with, when it ran here. */
   function succeeded(answer?: unknown): void {
-    epoch += 1;
+    epoch = ++count;
     lastSuccess = epoch;
     failures = 0;
     cooling = undefined;
     ahead?.refreshed(answer);
-    notify('succeeded');
+    notify(listeners, 'succeeded', epoch);
   }
 
   /** Move: a transient failure; no refresh until the backoff or `Retry-After` has passed. */
   function cool(failure: RefreshFailure): void {
-    epoch += 1;
+    epoch = ++count;
     failures += 1;
     const now = Date.now();
     failure.retryAt = now + backoff(failure.cause, failures, now);
@@ -272,7 +240,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   /** Move: the session is over, whatever it was doing; reported once, after its waiters. */
   function end(failure: RefreshFailure, by: EndedBy | undefined, trigger?: RefreshTrigger, wave = flight?.wave): void {
     if (ended) return;
-    epoch += 1;
+    epoch = ++count;
     ended = { failure, token: tokenNow() };
     cooling = undefined;
     if (flight) flight.wave = undefined;
@@ -291,7 +259,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     ended = undefined;
     life += 1;
     failures = 0;
-    epoch += 1;
+    epoch = ++count;
     lastSuccess = epoch;
     hooks.began?.();
     session.tell?.('session-began');
@@ -318,47 +286,14 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     }
   }
 
-  function release(wave: Wave | undefined, failure?: RefreshFailure): void {
-    if (!wave) return;
-    clearTimeout(wave.timer);
-    if (failure) wave.reject(failure);
-    else wave.resolve();
-  }
-
-  /** Runs `refresh`, turning whatever it does into its answer or a {@link RefreshFailure}. */
-  function call(trigger: RefreshTrigger, signal: AbortSignal): Promise<unknown> {
-    return new Promise<unknown>((resolve) => {
-      // Inside a promise, so that a synchronous throw is a failed refresh too.
-      resolve(own.run(() => refresh(transport.context(trigger, signal))));
-    }).then(
-      (value) => {
-        const failed = transport.answer(value);
-        if (failed) throw new RefreshFailure(isRejection(failed), failed);
-        return value;
-      },
-      (cause: unknown) => {
-        throw new RefreshFailure(isRejection(cause), cause);
-      },
-    );
-  }
-
   /** Move: live to refreshing. */
   function start(trigger: RefreshTrigger): Promise<void> {
-    notify('started');
+    notify(listeners, 'started', epoch);
     session.tell?.('refresh-started', undefined, trigger);
-    const controller = new AbortController();
-    const current: Flight = {
-      controller,
-      life,
-      ahead: trigger.error === undefined,
-      began: Date.now(),
-      settled: Promise.resolve(),
-      waited: 0,
-      wave: undefined,
-    };
+    const current = newFlight(life, trigger.error === undefined);
     // In flight before `refresh` runs, so that a request it sends is seen as its own.
     flight = current;
-    const outcome = call(trigger, controller.signal);
+    const outcome = callRefresh(() => own.run(() => refresh(transport.context(trigger, current.controller.signal))), (answer) => transport.answer(answer));
     current.settled = outcome.then(noop, noop);
     outcome.then(
       (answer) => {
@@ -397,25 +332,8 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   }
 
   /** The waiters of this wave give up after `refreshTimeout`; the call itself goes on, and still counts. */
-  function lateFailure(current: Flight): RefreshFailure {
-    // The likely cause in a browser, where a request `refresh` sends after an `await` through an
-    // intercepted instance cannot be told from any other and waits for the refresh itself. A
-    // long hint, so only in development builds, as the checks are.
-    let hint = '';
-    try {
-      if (process.env.NODE_ENV !== 'production') hint = ' (a request it sends through an intercepted instance waits for it: send it with `client`)';
-    } catch {
-      // No `process` (plain ESM in a browser): no hint.
-    }
-    const error = new Error(`The refresh did not settle within ${timeout} ms${hint}`);
-    error.name = 'TimeoutError';
-    const failure = new RefreshFailure(false, error);
-    failure.ahead = current.ahead;
-    return failure;
-  }
-
   function timedOut(current: Flight): void {
-    const failure = lateFailure(current);
+    const failure = lateFailure(timeout, current);
     const error = failure.cause;
     current.controller.abort(error);
     const wave = current.wave;
@@ -426,24 +344,9 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
 
   function join(current: Flight): Promise<void> {
     current.waited += 1;
-    if (!current.wave) {
-      let resolve = noop;
-      let reject: (failure: RefreshFailure) => void = noop;
-      const promise = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      // Every waiter handles the failure; this keeps a wave nobody waits for any more quiet.
-      promise.catch(noop);
-      current.wave = {
-        promise,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          timedOut(current);
-        }, timeout),
-      };
-    }
+    current.wave ??= newWave(timeout, () => {
+      timedOut(current);
+    });
     return current.wave.promise;
   }
 
@@ -453,7 +356,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     // No refresh starts before that one's call settles; a request gives up after refreshTimeout.
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(lateFailure(current));
+        reject(lateFailure(timeout, current));
       }, timeout);
       void current.settled.then(() => {
         clearTimeout(timer);
@@ -502,22 +405,10 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       if (flight) return waitOut(flight, () => session.renew(trigger));
       return state() === 'live' && expiring() ? start(trigger) : Promise.resolve();
     },
-    subscribe(listener) {
-      const ref = typeof WeakRef === 'function' ? new WeakRef(listener) : { deref: () => listener };
-      listeners.add(ref);
-      forget?.register(listener, ref, ref);
-      return () => {
-        listeners.delete(ref);
-        forget?.unregister(ref);
-      };
-    },
-    client() {
-      let last: SessionListener | undefined;
-      for (const ref of listeners) last = ref.deref() ?? last;
-      return last?.client();
-    },
+    subscribe: (listener) => listen(listeners, listener),
+    client: () => lastListener(listeners)?.client(),
     adopt(apply) {
-      notify('started');
+      notify(listeners, 'started', epoch);
       apply?.();
       succeeded();
       session.tell?.('tokens-adopted');

@@ -79,12 +79,11 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     attach(attachment) {
       state.settle([attachment, ...state.attachments]);
       // What the session is told of this instance.
-      const listener = { ...trackDefaultHeaders(instance, () => state.generation()), client: state.client };
+      const listener = { ...trackDefaultHeaders(instance), client: state.client };
       state.tracked.set(attachment, [listener, attachment.session.subscribe(listener)]);
     },
     detach(attachment) {
       state.settle(state.attachments.filter((a) => a !== attachment));
-      state.retired += attachment.session.epoch;
       state.tracked.get(attachment)?.[1]();
       state.tracked.delete(attachment);
       for (const interrupt of [...attachment.interrupts]) interrupt();
