@@ -104,13 +104,13 @@ function retryAfterOf(cause: unknown, now: number): number | undefined {
 
 /**
  * How long after the `failures`-th transient failure in a row no refresh may reach the server:
- * what `Retry-After` says (capped at {@link MAX_RETRY_AFTER}), or else an exponential backoff
- * from {@link BACKOFF_START} to {@link BACKOFF_CAP}, with the upper half jittered so that many
- * clients of one server do not come back at the same instant.
+ * an exponential backoff from {@link BACKOFF_START} to {@link BACKOFF_CAP}, with the upper half
+ * jittered so that many clients of one server do not come back at the same instant, or what
+ * `Retry-After` says (capped at {@link MAX_RETRY_AFTER}) when that is longer. A server may ask for
+ * more than the backoff, never for less: `Retry-After: 0`, or a date its clock has already passed,
+ * would otherwise let every poll's 401 send a refresh to a server that is down.
  */
 export function backoff(cause: unknown, failures: number, now: number, random: () => number = Math.random): number {
-  const asked = retryAfterOf(cause, now);
-  if (asked !== undefined) return asked;
   const ceiling = Math.min(BACKOFF_CAP, BACKOFF_START * 2 ** Math.max(0, failures - 1));
-  return Math.round(ceiling / 2 + (ceiling / 2) * random());
+  return Math.max(retryAfterOf(cause, now) ?? 0, Math.round(ceiling / 2 + (ceiling / 2) * random()));
 }

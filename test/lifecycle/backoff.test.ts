@@ -45,9 +45,37 @@ describe('how long a cooldown lasts', () => {
     expect(backoff({ response: { headers: { 'retry-after': '2' } } }, 1, T0)).toBe(2_000);
     expect(backoff({ response: { headers: new Headers({ 'Retry-After': '3' }) } }, 1, T0)).toBe(3_000);
   });
+
+  it('takes Retry-After only when it asks for longer than the backoff: 0 or a date already past keeps the backoff', () => {
+    const asking = (value: string) => ({ response: { headers: { 'retry-after': value } } });
+    expect(backoff(asking('0'), 4, T0, () => 1)).toBe(2_000);
+    expect(backoff(asking(new Date(T0 - 30_000).toUTCString()), 4, T0, () => 0)).toBe(1_000);
+    expect(backoff(asking('1'), 4, T0, () => 1)).toBe(2_000);
+    expect(backoff(asking('3'), 4, T0, () => 1)).toBe(3_000);
+  });
 });
 
 describe('backing off when the auth server is down', () => {
+  it('backs off through a rate limit that answers Retry-After: 0: a 401 within the backoff fails at once, none reaches the server', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(1);
+    const app = lifeApp(server);
+    server.expireAccess();
+    server.reply = { status: 429, headers: { 'retry-after': '0' } };
+    const first = await rejection(app.api.get('/api/a'));
+    expect(isRefreshFailedError(first)).toBe(true);
+    expect(retryAtOf(first)).toBe(T0 + 250);
+
+    vi.setSystemTime(T0 + 249);
+    expect(isRefreshFailedError(await rejection(app.api.get('/api/b')))).toBe(true);
+    expect(server.refreshCalls()).toBe(1);
+
+    vi.setSystemTime(T0 + 250);
+    const second = await rejection(app.api.get('/api/c'));
+    expect(retryAtOf(second)).toBe(T0 + 250 + 500);
+    expect(server.refreshStatuses()).toEqual([429, 429]);
+    expect(app.expired()).toBe(0);
+  });
+
   it('sends no refresh before Retry-After has passed: 999 ms fails at once, 1 000 ms refreshes', async () => {
     const app = lifeApp(server);
     server.expireAccess();

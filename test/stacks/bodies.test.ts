@@ -283,6 +283,22 @@ describe.each(stacks)('bodies given as streams, $stack (issue point 7)', ({ appR
     expect(server.refreshCalls()).toBe(1);
   });
 
+  it.each([
+    { kind: 'a field of postForm', data: () => ({ title: 'Buy milk', file: Readable.from(['file-bytes']) }) },
+    { kind: 'an array item of postForm', data: () => ({ title: 'Buy milk', files: [Readable.from(['file-bytes'])] }) },
+  ])('fails the retry of a Node Readable given as $kind at once with ERR_BODY_NOT_REPLAYABLE, never hanging', async ({ data }) => {
+    const api = attach(appResponse);
+
+    const error = await within(rejection(api.postForm('/api/stream', data())));
+
+    expect(error.code).toBe(ERR_BODY_NOT_REPLAYABLE);
+    expect(error.response?.status).toBe(401);
+    const seen = attempts('/api/stream');
+    expect(seen.map((r) => r.status)).toEqual([401]);
+    expect(seen[0]?.body).toContain('file-bytes');
+    expect(server.refreshCalls()).toBe(1);
+  });
+
   it.skipIf(!webStreams)('leaves to axios a web ReadableStream on the http adapter, which axios refuses before sending', async () => {
     // axios 1.x's http adapter accepts strings, buffers, Blobs, FormData and Node streams only;
     // a web ReadableStream fails the first attempt with ERR_BAD_REQUEST, as without the library.
