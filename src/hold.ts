@@ -25,11 +25,13 @@ export function limit(sending: Sending, config: InternalAxiosRequestConfig): voi
 }
 
 /**
- * Waits out a refresh that an earlier attachment started before a newer one took over: two
- * refreshes on one instance never overlap, since they may present the same rotating refresh
- * token. Its failure is its own, not the request's.
+ * Waits out a refresh that an earlier attachment started before a newer one took over, and the
+ * call of one ejected while it was out (at most its `refreshTimeout`): two refreshes on one
+ * instance never overlap, since they may present the same rotating refresh token. Their failure
+ * is their own, not the request's.
  */
 export async function quiet(state: InstanceState, sending: Sending | undefined, config: InternalAxiosRequestConfig): Promise<void> {
+  for (const call of [...state.lingering]) await waitFor(call, config, new Set(), deadline(sending, config));
   for (const earlier of state.attachments) {
     if (state.inForce.includes(earlier) || !earlier.session.refreshing) continue;
     try {

@@ -87,6 +87,12 @@ export interface RefreshSession {
   owns(): boolean;
   /** @internal Abandons the refresh in flight, for an interceptor's own session when it is ejected. */
   dispose(): void;
+  /**
+   * @internal Settles when the refresh call out now settles, or after `refreshTimeout` at most;
+   * `undefined` when none is out. An instance that the session leaves waits for it before
+   * another session refreshes there: the call may still present the same refresh token.
+   */
+  lingering(): Promise<void> | undefined;
 }
 
 /** The states of a session's life; see {@link RefreshSession.state}. */
@@ -421,6 +427,17 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       const failure = new RefreshFailure(false, cause);
       failure.retryAt = until;
       cooling = { until, failure };
+    },
+    lingering() {
+      const current = flight;
+      if (!current) return undefined;
+      return new Promise((resolve) => {
+        const timer = setTimeout(resolve, timeout);
+        void current.settled.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     },
     dispose() {
       listeners.clear();

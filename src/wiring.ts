@@ -83,6 +83,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
       state.tracked.set(attachment, [listener, attachment.session.subscribe(listener)]);
     },
     detach(attachment) {
+      state.linger(attachment.session.lingering());
       state.settle(state.attachments.filter((a) => a !== attachment));
       state.tracked.get(attachment)?.[1]();
       state.tracked.delete(attachment);

@@ -169,3 +169,30 @@ describe('a log-in while a refresh from before it is still out', () => {
     session.close();
   });
 });
+
+describe('what passing signal on costs against a server slower than refreshTimeout', () => {
+  it('aborts the call at the timeout, so the server rotates the refresh token unseen and the next refresh, presenting the old one, ends the session', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.spyOn(Math, 'random').mockReturnValue(1);
+    // lifeApp's refresh passes `signal` on to its request.
+    const app = lifeApp(server, { refreshTimeout: 1_000 });
+    server.expireAccess();
+    const gate = server.hold('/refresh');
+    const first = rejection(app.api.get('/api/first'));
+    await until(() => server.arrived('/refresh') === 1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(isRefreshFailedError(await first)).toBe(true);
+    await until(() => app.session.state === 'cooling-down');
+
+    vi.setSystemTime(Date.now() + 250);
+    const second = rejection(app.api.get('/api/second'));
+    await until(() => server.arrived('/refresh') === 2);
+    // The server answers the first call, whose client is gone, then the second.
+    gate.open();
+
+    expect(isSessionExpiredError(await second)).toBe(true);
+    expect(server.refreshStatuses()).toEqual([200, 401]);
+    expect(app.expired()).toBe(1);
+    vi.restoreAllMocks();
+  });
+});
