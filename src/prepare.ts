@@ -56,8 +56,10 @@ const passes = new WeakMap<AxiosInstance, { pass: AxiosInstance; handlers: Handl
 
 /**
  * An instance with the request interceptors of `instance` (but the library's own) and none of
- * its response interceptors, made again only when those interceptors change. It is made from
- * axios's defaults, not the instance's: a request's config already holds what it took from them.
+ * its response interceptors, made again only when those interceptors change. It has no defaults
+ * of its own: a request's config already holds what it took from the instance's, and
+ * `instance.create` copies the instance's defaults as they are then, which would put back on
+ * every later request a default header the app has since removed.
  */
 function passFor(instance: AxiosInstance, skip: unknown): AxiosInstance {
   const handlers: Handler[] = [];
@@ -69,6 +71,8 @@ function passFor(instance: AxiosInstance, skip: unknown): AxiosInstance {
     return known.pass;
   }
   const pass = instance.create({});
+  // Emptied, not replaced: axios reads them from the object its request function is bound to.
+  for (const key of Object.keys(pass.defaults)) Reflect.deleteProperty(pass.defaults, key);
   for (const handler of handlers) {
     pass.interceptors.request.use(handler.fulfilled as never, handler.rejected as never, {
       synchronous: handler.synchronous ?? false,

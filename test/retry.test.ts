@@ -198,6 +198,28 @@ describe('credentials on retry', () => {
     expect(server.count('/api/held')).toBe(1);
   });
 
+  it('sends no default header the app removed from the instance on a retry, after an earlier retry ran while it was there', async () => {
+    const { api, store } = bearerApp(server);
+    createRefreshInterceptor(api, { refresh: bearerRefresh(server, store) });
+    // Another response interceptor: the retry is prepared below the interceptors, at the adapter.
+    api.interceptors.response.use((response) => response);
+    // An admin impersonates a user for a while: a default header.
+    api.defaults.headers.common['X-Impersonate'] = 'user-42';
+    server.expireAccess();
+    await api.get('/api/while');
+    delete api.defaults.headers.common['X-Impersonate'];
+
+    server.expireAccess();
+    await expect(api.post('/api/after', { done: true })).resolves.toMatchObject({ status: 200 });
+
+    const after = server.seen.filter((r) => r.path === '/api/after');
+    expect(after.map((r) => [r.status, r.headers['x-impersonate']])).toEqual([
+      [401, undefined],
+      [200, undefined],
+    ]);
+    expect(server.seen.filter((r) => r.path === '/api/while').map((r) => r.headers['x-impersonate'])).toEqual(['user-42', 'user-42']);
+  });
+
   it('keeps a credential the request set for itself', async () => {
     const api = defaultsApp(server);
     api.defaults.headers.common.Authorization = 'Bearer stale';

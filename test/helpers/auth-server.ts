@@ -12,6 +12,8 @@ export interface SeenRequest {
   status: number;
   body: string;
   contentType: string | undefined;
+  /** Every header it carried. */
+  headers: http.IncomingHttpHeaders;
 }
 
 /** How the refresh endpoint answers. */
@@ -87,7 +89,7 @@ export async function startAuthServer(): Promise<AuthServer> {
     const body = await readBody(req);
     const token = tokenOf(req, 'access_token');
     const record = (status: number): void => {
-      seen.push({ method: req.method ?? '', path, token, status, body, contentType: req.headers['content-type'] });
+      seen.push({ method: req.method ?? '', path, token, status, body, contentType: req.headers['content-type'], headers: req.headers });
     };
 
     if (path === '/refresh') {
