@@ -361,12 +361,15 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     if (current.life === life) return join(current);
     // No refresh starts before that one's call settles; a request gives up after refreshTimeout.
     return new Promise((resolve, reject) => {
+      let gaveUp = false;
       const timer = setTimeout(() => {
+        gaveUp = true;
         reject(lateFailure(timeout, current));
       }, timeout);
       void current.settled.then(() => {
         clearTimeout(timer);
-        then().then(resolve, reject);
+        // A request that gave up starts nothing when the call settles later.
+        if (!gaveUp) then().then(resolve, reject);
       });
     });
   }

@@ -17,7 +17,10 @@ afterEach(async () => {
 const outcome = (request: Promise<{ status: number }>): Promise<number | string> =>
   request.then(
     (response) => response.status,
-    (error: { response?: { status: number }; code?: string }) => error.response?.status ?? error.code ?? 'error',
+    (error: unknown) => {
+      const { response, code } = error as { response?: { status: number }; code?: string };
+      return response?.status ?? code ?? 'error';
+    },
   );
 
 /** The README's hot reload: setup code that ejects on dispose and attaches anew as the module runs again. */

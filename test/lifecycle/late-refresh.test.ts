@@ -1,9 +1,9 @@
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bearer, createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError, jwtExpiry } from '../../src/index.js';
+import { bearer, createRefreshInterceptor, createRefreshSession, isRefreshFailedError, isSessionExpiredError, jwtExpiry } from '../../src/index.js';
 import { createTabSession } from '../../src/tabs.js';
 import type { RefreshContext } from '../../src/index.js';
-import { turns, until } from '../helpers/gate.js';
+import { gate, turns, until } from '../helpers/gate.js';
 import { rejection } from '../helpers/rejection.js';
 import { lifeApp } from './helpers/life-app.js';
 import type { LifeApp } from './helpers/life-app.js';
@@ -194,5 +194,37 @@ describe('what passing signal on costs against a server slower than refreshTimeo
     expect(server.refreshStatuses()).toEqual([200, 401]);
     expect(app.expired()).toBe(1);
     vi.restoreAllMocks();
+  });
+});
+
+describe('a request that gave up on a refresh from before a log-in', () => {
+  it('starts nothing when that call settles later', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const answer = gate();
+    let calls = 0;
+    const session = createRefreshSession({
+      refresh: async () => {
+        calls += 1;
+        await answer.promise;
+      },
+      refreshTimeout: 1_000,
+    });
+    const trigger = { config: {}, client: () => undefined };
+    const first = rejection(session.recover(session.epoch, trigger));
+    session.expire(new Error('logged out'), 'app');
+    await first;
+    session.begin();
+    expect(session.state).toBe('refreshing');
+
+    // A 401 for a request sent under the new log-in waits for the old call, then gives up.
+    const late = rejection(session.recover(session.epoch, trigger));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(isRefreshFailedError(session.error(await late))).toBe(true);
+
+    answer.open();
+    await turns(10);
+    expect(calls).toBe(1);
+    expect(session.state).toBe('live');
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
