@@ -41,16 +41,43 @@ export function readable(response: AxiosResponse, config: InternalAxiosRequestCo
   return { ...response, data };
 }
 
+interface RequestLike {
+  /** XMLHttpRequest: the URL of the final answer, after redirects. */
+  responseURL?: unknown;
+  /** Node's last `ClientRequest`: follow-redirects puts the final URL on its response. */
+  res?: { responseUrl?: unknown } | null;
+}
+
 /**
- * Whether a request went where the session's credentials go: a 401 from elsewhere says nothing
- * about them. Asked only once a check has matched, so the success path never pays for it.
+ * The URL an answer came from, when the adapter tells (the http and xhr adapters do, the fetch
+ * adapter does not): after a redirect it is not the URL the request was sent to.
  */
-const ours = (state: InstanceState, { session }: Attachment, config: InternalAxiosRequestConfig): boolean =>
-  isOwnOrigin(fullPath(config), state.ownOrigin(), session.origins, session.bearer !== undefined);
+function answeredFrom(answer: { request?: unknown } | undefined): string | undefined {
+  const request = answer?.request as RequestLike | null | undefined;
+  const url = request?.responseURL ?? request?.res?.responseUrl;
+  return typeof url === 'string' && url !== '' ? url : undefined;
+}
+
+/**
+ * Whether a request went where the session's credentials go, and its answer came from there:
+ * a 401 from elsewhere (also one a redirect led to) says nothing about them. Asked only once a
+ * check has matched, so the success path never pays for it.
+ */
+function ours(state: InstanceState, { session }: Attachment, config: InternalAxiosRequestConfig, answer: { request?: unknown } | undefined): boolean {
+  const own = state.ownOrigin();
+  const bearer = session.bearer !== undefined;
+  const from = answeredFrom(answer);
+  return isOwnOrigin(fullPath(config), own, session.origins, bearer) && (from === undefined || isOwnOrigin(from, own, session.origins, bearer));
+}
 
 /** The attachment in force that `matches` an answer to a request it has not retried yet. */
-export const judge = (state: InstanceState, config: Marked, matches: (attachment: Attachment) => boolean): Attachment | undefined =>
-  state.inForce.find((attachment) => !config[RETRIED]?.includes(attachment.purpose) && matches(attachment) && ours(state, attachment, config));
+export const judge = (
+  state: InstanceState,
+  config: Marked,
+  answer: { request?: unknown } | undefined,
+  matches: (attachment: Attachment) => boolean,
+): Attachment | undefined =>
+  state.inForce.find((attachment) => !config[RETRIED]?.includes(attachment.purpose) && matches(attachment) && ours(state, attachment, config, answer));
 
 /** The request marked as retried for the attachment's purpose too. */
 export const retried = (config: Marked, { purpose }: Attachment): Marked => ({ ...config, [RETRIED]: [...(config[RETRIED] ?? []), purpose] });

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -247,5 +249,52 @@ describe('a bearer session judges a 401 by where its token may go', () => {
 
     expect(server.seen.map((r) => [r.path, r.token])).toEqual([['/api/absolute', undefined]]);
     expect(server.refreshCalls()).toBe(0);
+  });
+});
+
+describe('a 401 that a redirect led to', () => {
+  /** An API origin that sends `/away` to the third party and `/home` to its own `/here`, which refuses everything. */
+  async function redirector(): Promise<{ url: string; close(): Promise<void> }> {
+    const api = http.createServer((req, res) => {
+      if (req.url === '/away') res.writeHead(302, { location: `${third.url}/elsewhere` }).end();
+      else if (req.url === '/home') res.writeHead(302, { location: '/here' }).end();
+      else res.writeHead(401, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    return {
+      url,
+      close: () => {
+        api.closeAllConnections();
+        return new Promise<void>((resolve) => api.close(() => { resolve(); }));
+      },
+    };
+  }
+
+  it('is not refreshed when it came from another origin, and is when it came from its own', async () => {
+    const own = await redirector();
+    try {
+      let refreshes = 0;
+      const api = axios.create({ baseURL: own.url });
+      createRefreshInterceptor(api, {
+        refresh: () => {
+          refreshes += 1;
+        },
+        accessToken: bearer(() => 'token'),
+        credentialOrigins: [own.url],
+      });
+
+      const error = await rejection(api.get('/away'));
+
+      expect(error.response?.status).toBe(401);
+      expect(refreshes).toBe(0);
+      expect(third.authorizations).toEqual([undefined]);
+
+      // One that came from the session's own origin is refreshed, as before.
+      await rejection(api.get('/home'));
+      expect(refreshes).toBe(1);
+    } finally {
+      await own.close();
+    }
   });
 });
