@@ -9,11 +9,14 @@ import { priceParts, readmeTable } from './prices.js';
 // accounts for every byte. EVERYTHING_CEILING is what an app that opts into every part ships.
 // Raised from 7 050 by what every session does for parts that came after it: the hook for
 // `challenges` (+39) and the refresh's answer handed to the expiry parts, whose clock reads its
-// `Date` (+16). Lowered from 7 100 when one count of moves replaced each request's map of epochs.
-const CEILING = 7070;
+// `Date` (+16). Lowered from 7 100 to 7 070 when one count of moves replaced each request's map of
+// epochs, then raised by the fixes that trying real stacks found (+303: the call an ejected
+// interceptor leaves out, a stream inside a postForm object, the origin a redirect led to, a
+// Retry-After shorter than the backoff, the copied defaults of the instance that prepares retries).
+const CEILING = 7370;
 // Raised from 10 430 by the parts that came after it (getAccessToken, wwwAuthenticate and the
 // parser it exports, the expiry parts' clock, refreshOnWake), each priced below.
-const EVERYTHING_CEILING = 11890;
+const EVERYTHING_CEILING = 12180;
 
 const column = (text: string): string => text.padEnd(56);
 const bytes = (size: { minified: number; gzipped: number }): string =>

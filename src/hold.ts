@@ -8,7 +8,26 @@ import type { Sending } from './record.js';
 import { RefreshFailure } from './refresh-outcome.js';
 import { requestError } from './errors.js';
 import { isSoftFailure } from './session.js';
+import type { Lingering } from './session.js';
 import { timeoutError, waitFor } from './wait.js';
+
+// Per instance, not per wiring: the wiring goes when its last interceptor is ejected, and the
+// next one attached (a hot reload) must still wait for the call the ejected one left out.
+const lingering = new WeakMap<object, Lingering>();
+
+/**
+ * Keeps the instance from refreshing through another session until `call` settles or its time
+ * is up: the refresh call of a session that leaves it while out (the session's `lingering()`).
+ */
+export function linger(instance: object, call: Lingering | undefined): void {
+  if (!call) return;
+  const before = lingering.get(instance);
+  // One whose time is up is dropped, not chained: a call that never settles would be kept forever.
+  lingering.set(
+    instance,
+    before && before.until > Date.now() ? { settled: Promise.all([before.settled, call.settled]), until: Math.max(before.until, call.until) } : call,
+  );
+}
 
 /** When the request's `timeout` runs out, counted from its start; none without one. */
 export const deadline = (sending: Sending | undefined, config: InternalAxiosRequestConfig): number | undefined =>
@@ -31,7 +50,14 @@ export function limit(sending: Sending, config: InternalAxiosRequestConfig): voi
  * is their own, not the request's.
  */
 export async function quiet(state: InstanceState, sending: Sending | undefined, config: InternalAxiosRequestConfig): Promise<void> {
-  for (const call of [...state.lingering]) await waitFor(call, config, new Set(), deadline(sending, config));
+  const left = lingering.get(state.instance);
+  if (left && Date.now() < left.until) {
+    const own = deadline(sending, config) ?? Infinity;
+    await waitFor(left.settled, config, new Set(), Math.min(own, left.until)).catch((error: unknown) => {
+      // Its time up, that call holds the instance back no longer; the request's own timeout or abort stands.
+      if (Date.now() < left.until || own <= left.until) throw error;
+    });
+  }
   for (const earlier of state.attachments) {
     if (state.inForce.includes(earlier) || !earlier.session.refreshing) continue;
     try {

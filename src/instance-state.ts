@@ -41,16 +41,6 @@ export interface Hooks {
   readonly rejected: (error: unknown) => Promise<AxiosResponse>;
 }
 
-// Per instance, not per wiring: the wiring goes when its last interceptor is ejected, and the
-// next one attached (hot reload) must still wait for the call the ejected one left out.
-const lingerings = new WeakMap<AxiosInstance, Set<Promise<void>>>();
-
-function lingeringOn(instance: AxiosInstance): Set<Promise<void>> {
-  let calls = lingerings.get(instance);
-  if (!calls) lingerings.set(instance, (calls = new Set()));
-  return calls;
-}
-
 /** Whether a status is a success, as axios's default `validateStatus` has it. */
 export function ok2xx(status: number): boolean {
   return status >= 200 && status < 300;
@@ -72,27 +62,13 @@ export class InstanceState {
    * listener is held here because the session holds it weakly.
    */
   readonly tracked: Map<Attachment, [HeaderListener, () => void]> = new Map();
-  /**
-   * Refresh calls of sessions that left the instance while out (see
-   * {@link RefreshSession.lingering}): no session refreshes here before they settle.
-   */
-  readonly lingering: Set<Promise<void>>;
   /** The origin of the instance's `baseURL` (or of the page), worked out again when it changes. */
   #own: { base: string | undefined; origin: string | undefined } | undefined;
 
   constructor(
     readonly instance: AxiosInstance,
     readonly hooks: Hooks,
-  ) {
-    this.lingering = lingeringOn(instance);
-  }
-
-  /** Keeps a call of a session that leaves the instance until it settles. */
-  linger(call: Promise<void> | undefined): void {
-    if (!call) return;
-    this.lingering.add(call);
-    void call.then(() => this.lingering.delete(call));
-  }
+  ) {}
 
   /** Whether a session attached here moved after the count of moves was `since`. */
   moved(since: number): boolean {

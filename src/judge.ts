@@ -49,25 +49,16 @@ interface RequestLike {
 }
 
 /**
- * The URL an answer came from, when the adapter tells (the http and xhr adapters do, the fetch
- * adapter does not): after a redirect it is not the URL the request was sent to.
- */
-function answeredFrom(answer: { request?: unknown } | undefined): string | undefined {
-  const request = answer?.request as RequestLike | null | undefined;
-  const url = request?.responseURL ?? request?.res?.responseUrl;
-  return typeof url === 'string' && url !== '' ? url : undefined;
-}
-
-/**
- * Whether a request went where the session's credentials go, and its answer came from there:
- * a 401 from elsewhere (also one a redirect led to) says nothing about them. Asked only once a
- * check has matched, so the success path never pays for it.
+ * Whether a request went where the session's credentials go, and its answer came from there
+ * (after a redirect that is another URL, which the http and xhr adapters tell and the fetch
+ * adapter does not): a 401 from elsewhere says nothing about them. Asked only once a check has
+ * matched, so the success path never pays for it.
  */
 function ours(state: InstanceState, { session }: Attachment, config: InternalAxiosRequestConfig, answer: { request?: unknown } | undefined): boolean {
-  const own = state.ownOrigin();
-  const bearer = session.bearer !== undefined;
-  const from = answeredFrom(answer);
-  return isOwnOrigin(fullPath(config), own, session.origins, bearer) && (from === undefined || isOwnOrigin(from, own, session.origins, bearer));
+  const request = answer?.request as RequestLike | null | undefined;
+  return [fullPath(config), request?.responseURL ?? request?.res?.responseUrl].every(
+    (url) => typeof url !== 'string' || url === '' || isOwnOrigin(url, state.ownOrigin(), session.origins, session.bearer !== undefined),
+  );
 }
 
 /** The attachment in force that `matches` an answer to a request it has not retried yet. */

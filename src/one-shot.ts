@@ -5,14 +5,6 @@ interface StreamLike {
   getReader?: unknown;
 }
 
-const isStream = (value: object): boolean =>
-  typeof (value as StreamLike).pipe === 'function' || typeof (value as StreamLike).getReader === 'function';
-
-const isPlain = (value: object): boolean => {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return Array.isArray(value) || proto === Object.prototype || proto === null;
-};
-
 /**
  * A Node stream (a `form-data` body is one), or a web `ReadableStream`, can be read once: sent
  * again it would hang or go out empty. So can a plain object or array that holds one at any
@@ -20,19 +12,14 @@ const isPlain = (value: object): boolean => {
  * Everything else axios sends (strings, buffers, Blobs, FormData, URLSearchParams, other plain
  * objects) can be sent twice.
  */
-export function isOneShot(data: unknown): boolean {
-  if (typeof data !== 'object' || data === null) return false;
-  if (isStream(data)) return true;
-  if (!isPlain(data)) return false;
-  const seen = new Set<object>([data]);
-  const todo: object[] = [data];
-  for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
-    for (const value of Object.values(next) as unknown[]) {
-      if (typeof value !== 'object' || value === null || seen.has(value)) continue;
-      if (isStream(value)) return true;
-      seen.add(value);
-      if (isPlain(value)) todo.push(value);
-    }
-  }
-  return false;
+export function isOneShot(data: unknown, seen?: Set<unknown>): boolean {
+  if (typeof data !== 'object' || data === null || seen?.has(data)) return false;
+  const { pipe, getReader } = data as StreamLike;
+  if (typeof pipe === 'function' || typeof getReader === 'function') return true;
+  const proto: unknown = Object.getPrototypeOf(data);
+  if (!Array.isArray(data) && proto !== Object.prototype && proto !== null) return false;
+  // Made only for a plain object or array, which the fetch side never sends: its bodies pay nothing.
+  const visited = seen ?? new Set<unknown>();
+  visited.add(data);
+  return Object.values(data).some((value) => isOneShot(value, visited));
 }

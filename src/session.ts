@@ -88,11 +88,17 @@ export interface RefreshSession {
   /** @internal Abandons the refresh in flight, for an interceptor's own session when it is ejected. */
   dispose(): void;
   /**
-   * @internal Settles when the refresh call out now settles, or after `refreshTimeout` at most;
-   * `undefined` when none is out. An instance that the session leaves waits for it before
-   * another session refreshes there: the call may still present the same refresh token.
+   * @internal The refresh call out now, if any: it settles with the call, and no longer counts
+   * `until` one `refreshTimeout` from now. An instance that the session leaves waits for it
+   * before another session refreshes there: the call may still present the same refresh token.
    */
-  lingering(): Promise<void> | undefined;
+  lingering(): Lingering | undefined;
+}
+
+/** @internal See {@link RefreshSession.lingering}. */
+export interface Lingering {
+  readonly settled: Promise<unknown>;
+  readonly until: number;
 }
 
 /** The states of a session's life; see {@link RefreshSession.state}. */
@@ -431,17 +437,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       failure.retryAt = until;
       cooling = { until, failure };
     },
-    lingering() {
-      const current = flight;
-      if (!current) return undefined;
-      return new Promise((resolve) => {
-        const timer = setTimeout(resolve, timeout);
-        void current.settled.then(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    },
+    lingering: () => flight && { settled: flight.settled, until: Date.now() + timeout },
     dispose() {
       listeners.clear();
       const current = flight;

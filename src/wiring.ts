@@ -18,6 +18,7 @@ import type { Attachment } from './instance-state.js';
 import { record } from './record.js';
 import { outer, rejected, resolved } from './retry.js';
 import { send } from './send.js';
+import { linger } from './hold.js';
 
 export type { Attachment } from './instance-state.js';
 
@@ -83,7 +84,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
       state.tracked.set(attachment, [listener, attachment.session.subscribe(listener)]);
     },
     detach(attachment) {
-      state.linger(attachment.session.lingering());
+      linger(instance, attachment.session.lingering());
       state.settle(state.attachments.filter((a) => a !== attachment));
       state.tracked.get(attachment)?.[1]();
       state.tracked.delete(attachment);

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { AxiosError } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ERR_BODY_NOT_REPLAYABLE, createRefreshInterceptor } from '../src/index.js';
+import { isOneShot } from '../src/one-shot.js';
 import { startAuthServer } from './helpers/auth-server.js';
 import type { AuthServer } from './helpers/auth-server.js';
 import { bearerApp, bearerRefresh } from './helpers/clients.js';
@@ -76,5 +77,17 @@ describe('request bodies on retry', () => {
     // The credentials were still refreshed, so sending the upload again works.
     expect(server.refreshCalls()).toBe(1);
     await expect(api.post('/api/upload', Readable.from(['again']))).resolves.toMatchObject({ status: 200 });
+  });
+});
+
+describe('which bodies can be sent twice', () => {
+  it('finds a stream at any depth of a plain object or array, and stops at cycles', () => {
+    const cyclic: Record<string, unknown> = { title: 'Buy milk' };
+    cyclic.self = cyclic;
+    expect(isOneShot(cyclic)).toBe(false);
+    cyclic.attachments = [{ file: Readable.from(['x']) }];
+    expect(isOneShot(cyclic)).toBe(true);
+    expect(isOneShot({ blob: new Blob(['x']), form: new FormData(), list: [1, 'two'] })).toBe(false);
+    expect(isOneShot('text')).toBe(false);
   });
 });

@@ -75,8 +75,9 @@ function handlers(api: AxiosInstance): number {
 
 /**
  * One long-lived instance; over and over an interceptor is attached, a request gets a 401 and
- * waits on a refresh that never answers, another is held behind it, and the interceptor is
- * ejected. Both requests settle, and nothing of the interceptor, its session, the abandoned
+ * waits on a refresh that never answers (it only stops when its signal aborts, so that the next
+ * interceptor need not wait out the call the ejected one left), another is held behind it, and
+ * the interceptor is ejected. Both requests settle, and nothing of the interceptor, its session, the abandoned
  * refresh or the requests stays reachable from the instance.
  */
 async function ejectWhileWaiting(): Promise<object> {
@@ -99,7 +100,12 @@ async function ejectWhileWaiting(): Promise<object> {
       refresh: (context: RefreshContext) => {
         refs.push(new WeakRef(context.signal), new WeakRef(context.client));
         started();
-        return new Promise(() => undefined);
+        const { signal } = context;
+        return new Promise((_, reject) => {
+          signal.addEventListener('abort', () => {
+            reject(signal.reason as Error);
+          });
+        });
       },
     });
     server.expire();

@@ -56,12 +56,14 @@ const MAX_RETRY_AFTER = 60_000;
 export function expectedCooldown(cause: unknown, failures: number, now: number, random: number): number {
   const headers = (cause as { response?: { headers?: { get?: (name: string) => unknown } } } | null | undefined)?.response?.headers;
   const value = headers?.get?.('retry-after');
+  const ceiling = Math.min(5000, 250 * 2 ** (failures - 1));
+  const backoff = ceiling / 2 + (ceiling / 2) * random;
+  // Retry-After may ask for more than the backoff, never for less.
   if (typeof value === 'string' && value !== '') {
     const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
-    return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER);
+    return Math.max(Math.min(Math.max(ms, 0), MAX_RETRY_AFTER), backoff);
   }
-  const ceiling = Math.min(5000, 250 * 2 ** (failures - 1));
-  return ceiling / 2 + (ceiling / 2) * random;
+  return backoff;
 }
 
 /**

@@ -35,9 +35,9 @@ import type { CallRecord, Joined } from './session-model.js';
  *   live, reported once (session-began); a 401 of a request sent before it is retried once
  *   without a refresh; begin() on a session that has not ended changes nothing (W login, M)
  * - after a transient failure (429, 5xx, a dropped connection, a call aborted after a timeout)
- *   no refresh starts before the cooldown's retryAt: now + Retry-After (capped at a minute), or
- *   the backoff min(5000, 250 * 2^(n-1)) * (1 + Math.random()) / 2 for the n-th failure in a
- *   row, as the refresh-failed event tells it (M started, cooled); a 401 meanwhile rejects at
+ *   no refresh starts before the cooldown's retryAt: now + the backoff
+ *   min(5000, 250 * 2^(n-1)) * (1 + Math.random()) / 2 for the n-th failure in a row, or
+ *   Retry-After (capped at a minute) when that is longer, as the refresh-failed event tells it (M started, cooled); a 401 meanwhile rejects at
  *   once with a RefreshFailedError caused by that failure, whose retryAt is that one and in the
  *   future, unless a refresh succeeded since its request was sent (W judge401, checkCause)
  * - a 401 with a call out joins it, in a wave with its own refreshTimeout timer: the wave times
