@@ -22,10 +22,11 @@ type Ref = { deref(): SessionListener | undefined };
 export type Listeners = Set<Ref>;
 
 // Drops the entry of a collected listener at once, not at the next refresh: a server that makes
-// an instance per request would otherwise pile them up between refreshes.
+// an instance per request would otherwise pile them up between refreshes. Marked pure so that an
+// app that imports only a guard does not bundle it.
 const forget =
   typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<[Listeners, Ref]>(([listeners, ref]) => listeners.delete(ref))
+    ? /* @__PURE__ */ new FinalizationRegistry<[Listeners, Ref]>(([listeners, ref]) => listeners.delete(ref))
     : undefined;
 
 /** Adds `listener`; the function returned removes it. */
