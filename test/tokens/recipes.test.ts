@@ -85,9 +85,10 @@ describe("the README's graphql-ws recipe, against graphql-ws on ws", () => {
       // The server finds the token expired: it refuses it from now on and closes the socket.
       auth.revoke();
       sockets.kick(code, reason);
-      // After 4403 graphql-ws itself connects again, after its own wait of 1.3 to 4 s: the bound
-      // leaves room for a loaded machine (6 s once fell short with two test runs side by side).
-      await vi.waitFor(() => sockets.subscribed(2), { timeout: 10_000, interval: 50 });
+      // After 4403 graphql-ws itself connects again, after its own wait of 1.3 to 4 s, and once
+      // more after 2.3 to 5 s if that attempt fails: 6 s and then 10 s each fell short once in a
+      // few dozen runs, so the bound covers a second attempt.
+      await vi.waitFor(() => sockets.subscribed(2), { timeout: 20_000, interval: 50 });
       sockets.publish(2);
       await until(() => seen.ticks.length === 2);
 
@@ -98,7 +99,7 @@ describe("the README's graphql-ws recipe, against graphql-ws on ws", () => {
       expect(app.tokens.access).not.toBe(first);
       // Every connection the server accepted carried the token that was fresh at the time.
       expect(sockets.connects.filter((c) => c.accepted).map((c) => c.token)).toEqual([first, app.tokens.access]);
-    }, 15_000);
+    }, 30_000);
   }
 
   it('gives up with the close event when the server refuses the fresh token too, after one refresh', async () => {
