@@ -219,6 +219,10 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
     return { ...call.init, headers };
   };
 
+  /** Whether a 401 from `url` is the session's (a `Response` made by hand, or by a mock, has no `url`). */
+  const ours = (url: unknown): boolean =>
+    typeof url !== 'string' || url === '' || isOwnOrigin(url, originOf(pageHref()), session.origins, session.bearer !== undefined);
+
   const send = (call: Call): Promise<Response> => {
     const input = call.input();
     const { bearer } = session;
@@ -238,18 +242,26 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
     // A call that `refresh` makes through this function is the refresh's own: sent as it is.
     if (session.refreshing && session.owns()) return fetchLike(input, init);
     const call = describe(input, init);
-    if (session.due()) await renewed(call);
+    const { bearer } = session;
+    const token = bearer?.token();
+    // The token as the call is made is the session's: a hook that put it on the call chose nothing,
+    // and after a wait for a refresh it is stale.
+    if (token !== undefined) bearer?.header(token);
+    // A call to another origin does not carry the session's credentials: it goes out as it is.
+    if (session.due() && ours(call.url)) await renewed(call);
     const sentEpoch = session.epoch;
     const response = await send(call);
     // Another origin's 401 says nothing about the session's credentials: the caller's, untouched.
-    if (!shouldRefresh(response) || !isOwnOrigin(call.url, originOf(pageHref()), session.origins, session.bearer !== undefined)) {
-      return response;
-    }
+    // So is one that a redirect led to from one of the session's origins: `url` is where it came from.
+    if (!shouldRefresh(response) || ![call.url, response.url].every(ours)) return response;
     // Its body is not wanted; reading it to the end would only hold the connection.
     response.body?.cancel().catch(noop);
     const error = answerError(response);
     const refreshed = session.recover(sentEpoch, trigger(call, error));
-    if (call.oneShot) {
+    const { state } = session;
+    // Sending again works once the refresh is done; a session that ended or cools down refreshes
+    // nothing, and its own error says what the app has to do.
+    if (call.oneShot && state !== 'ended' && state !== 'cooling-down') {
       refreshed.catch(noop);
       throw notReplayable(response, error);
     }

@@ -3,6 +3,7 @@
  * one starts and what its outcome means; this is the call itself and its waiters.
  */
 import { RefreshFailure, isRejection } from './refresh-outcome.js';
+import type { Lingering } from './session.js';
 
 /** The refresh call in flight, from its start until it settles, however late. */
 export interface Flight {
@@ -16,11 +17,16 @@ export interface Flight {
   waited: number;
   /** What the requests waiting now are given; a new wave starts for those who come after a timeout. */
   wave: Wave | undefined;
+  /**
+   * A log-in succeeded while the call was out: the call presented the credentials from before it,
+   * and their rejection ends nothing.
+   */
+  loggedIn: boolean;
 }
 
 /** A refresh call starting now, for the log-in `life`; `ahead` when no failed request started it. */
 export function newFlight(life: number, ahead: boolean): Flight {
-  return { controller: new AbortController(), life, ahead, began: Date.now(), settled: Promise.resolve(), waited: 0, wave: undefined };
+  return { controller: new AbortController(), life, ahead, began: Date.now(), settled: Promise.resolve(), waited: 0, wave: undefined, loggedIn: false };
 }
 
 /** The requests waiting for a refresh, released together, or after `refreshTimeout` alone. */
@@ -29,6 +35,23 @@ export interface Wave {
   resolve(): void;
   reject(failure: RefreshFailure): void;
   readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/** Both calls, or `call` alone when the time of `before` is up: one that never settles is not kept forever. */
+export const both = (before: Lingering | undefined, call: Lingering): Lingering =>
+  before && before.until > Date.now()
+    ? { settled: Promise.all([before.settled, call.settled]), until: Math.max(before.until, call.until) }
+    : call;
+
+/** Resolves when `call` settles or its time is up, whichever comes first. */
+export function outlast(call: Lingering): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, call.until - Date.now());
+    void call.settled.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** Does nothing: what a settled promise nobody reads is handled with. */

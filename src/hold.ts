@@ -8,25 +8,29 @@ import type { Sending } from './record.js';
 import { RefreshFailure } from './refresh-outcome.js';
 import { requestError } from './errors.js';
 import { isSoftFailure } from './session.js';
+import { both } from './flight.js';
 import type { Lingering } from './session.js';
 import { timeoutError, waitFor } from './wait.js';
+import { ours } from './judge.js';
 
 // Per instance, not per wiring: the wiring goes when its last interceptor is ejected, and the
 // next one attached (a hot reload) must still wait for the call the ejected one left out.
 const lingering = new WeakMap<object, Lingering>();
 
 /**
- * Keeps the instance from refreshing through another session until `call` settles or its time
- * is up: the refresh call of a session that leaves it while out (the session's `lingering()`).
+ * Remembers the refresh call of a session that leaves `instance` while it is out (the session's
+ * `lingering()`): every session attached there later starts its refreshes after it (see
+ * `RefreshSession.behind`), since it may present the same rotating refresh token.
  */
 export function linger(instance: object, call: Lingering | undefined): void {
   if (!call) return;
-  const before = lingering.get(instance);
-  // One whose time is up is dropped, not chained: a call that never settles would be kept forever.
-  lingering.set(
-    instance,
-    before && before.until > Date.now() ? { settled: Promise.all([before.settled, call.settled]), until: Math.max(before.until, call.until) } : call,
-  );
+  lingering.set(instance, both(lingering.get(instance), call));
+}
+
+/** The call an ejected session left out on `instance`, while it still counts. */
+export function lingeringOn(instance: object): Lingering | undefined {
+  const call = lingering.get(instance);
+  return call && Date.now() < call.until ? call : undefined;
 }
 
 /** When the request's `timeout` runs out, counted from its start; none without one. */
@@ -44,20 +48,11 @@ export function limit(sending: Sending, config: InternalAxiosRequestConfig): voi
 }
 
 /**
- * Waits out a refresh that an earlier attachment started before a newer one took over, and the
- * call of one ejected while it was out (at most its `refreshTimeout`): two refreshes on one
- * instance never overlap, since they may present the same rotating refresh token. Their failure
- * is their own, not the request's.
+ * Waits out a refresh that an earlier attachment started before a newer one took over: two
+ * refreshes on one instance never overlap, since they may present the same rotating refresh
+ * token. Their failure is their own, not the request's.
  */
 export async function quiet(state: InstanceState, sending: Sending | undefined, config: InternalAxiosRequestConfig): Promise<void> {
-  const left = lingering.get(state.instance);
-  if (left && Date.now() < left.until) {
-    const own = deadline(sending, config) ?? Infinity;
-    await waitFor(left.settled, config, new Set(), Math.min(own, left.until)).catch((error: unknown) => {
-      // Its time up, that call holds the instance back no longer; the request's own timeout or abort stands.
-      if (Date.now() < left.until || own <= left.until) throw error;
-    });
-  }
   for (const earlier of state.attachments) {
     if (state.inForce.includes(earlier) || !earlier.session.refreshing) continue;
     try {
@@ -72,7 +67,8 @@ export async function quiet(state: InstanceState, sending: Sending | undefined, 
 export async function renewed(state: InstanceState, sending: Sending, config: InternalAxiosRequestConfig): Promise<void> {
   await quiet(state, sending, config);
   for (const current of state.inForce) {
-    if (!current.session.due()) continue;
+    // A request to another origin does not carry the session's credentials: it goes out as it is.
+    if (!current.session.due() || !ours(state, current, config, undefined)) continue;
     try {
       await waitFor(current.session.renew(state.trigger(config)), config, current.interrupts, deadline(sending, config));
     } catch (failure) {

@@ -68,7 +68,17 @@ export class InstanceState {
   constructor(
     readonly instance: AxiosInstance,
     readonly hooks: Hooks,
-  ) {}
+  ) {
+    // axios's `create` reads no `this`; bound, it would hold the instance.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const { create, defaults } = instance;
+    this.client = () => {
+      const bare = create(defaults);
+      // The refresh's own answer is judged by its status, whatever the instance resolves.
+      bare.defaults.validateStatus = ok2xx;
+      return bare;
+    };
+  }
 
   /** Whether a session attached here moved after the count of moves was `since`. */
   moved(since: number): boolean {
@@ -81,13 +91,11 @@ export class InstanceState {
     return this.#own.origin;
   }
 
-  /** The bare client a refresh gets: the instance's defaults, none of its interceptors. */
-  readonly client = (): AxiosInstance => {
-    const bare = this.instance.create(this.instance.defaults);
-    // The refresh's own answer is judged by its status, whatever the instance resolves.
-    bare.defaults.validateStatus = ok2xx;
-    return bare;
-  };
+  /**
+   * The bare client a refresh gets: the instance's defaults, none of its interceptors. It holds
+   * those defaults, not the instance, so that a session can keep it after the instance is dropped.
+   */
+  readonly client: () => AxiosInstance;
 
   trigger(config: InternalAxiosRequestConfig, error?: AxiosError): RefreshTrigger {
     return { error, config, client: this.client };
@@ -105,13 +113,14 @@ export class InstanceState {
   }
 
   /**
-   * After sessions in force ended, a `skipAuthRefresh` request that changes something (log-in
-   * is a POST in every framework; a GET is a probe or a public page) and succeeds is a new
-   * log-in for each of them: the ones it starts again.
+   * A `skipAuthRefresh` request that changes something (log-in is a POST in every framework; a GET
+   * is a probe or a public page) and succeeds is a new log-in for the sessions in force that had
+   * ended, or were refreshing, when it went out (not for a refresh's own request): the ones it
+   * starts again. Each session decides when it succeeds what that log-in changes (see `begin`).
    */
   loggingIn(config: InternalAxiosRequestConfig): Attachment[] {
     return config.skipAuthRefresh === true && !/^(get|head|options)$/i.test(config.method ?? 'get')
-      ? this.inForce.filter(({ session }) => session.state === 'ended')
+      ? this.inForce.filter(({ session }) => session.state === 'ended' || (session.refreshing && !session.owns()))
       : [];
   }
 }

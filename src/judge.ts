@@ -51,10 +51,10 @@ interface RequestLike {
 /**
  * Whether a request went where the session's credentials go, and its answer came from there
  * (after a redirect that is another URL, which the http and xhr adapters tell and the fetch
- * adapter does not): a 401 from elsewhere says nothing about them. Asked only once a check has
- * matched, so the success path never pays for it.
+ * adapter does not): a 401 from elsewhere says nothing about them, and a refresh is not its business.
+ * Asked only once a check has matched or a refresh is due, so the success path never pays for it.
  */
-function ours(state: InstanceState, { session }: Attachment, config: InternalAxiosRequestConfig, answer: { request?: unknown } | undefined): boolean {
+export function ours(state: InstanceState, { session }: Attachment, config: InternalAxiosRequestConfig, answer: { request?: unknown } | undefined): boolean {
   const request = answer?.request as RequestLike | null | undefined;
   return [fullPath(config), request?.responseURL ?? request?.res?.responseUrl].every(
     (url) => typeof url !== 'string' || url === '' || isOwnOrigin(url, state.ownOrigin(), session.origins, session.bearer !== undefined),

@@ -9,7 +9,7 @@ export interface SessionListener {
   /** `epoch`: the session's count of moves after the refresh (see session.ts). */
   succeeded(epoch: number): void;
   /** The bare client a refresh started from this instance gets. */
-  client(): unknown;
+  readonly client: () => unknown;
 }
 
 type Ref = { deref(): SessionListener | undefined };

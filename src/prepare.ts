@@ -19,9 +19,17 @@ interface Walkable {
 // Rejected with, never thrown at the app: not an Error, so axios leaves its stack alone.
 const CAPTURED = Object.freeze({ captured: true });
 
+/** What the caller gave, from which a request is prepared again (see record.ts). */
+export interface CallerRequest {
+  readonly data: unknown;
+  readonly url: string | undefined;
+  readonly baseURL: string | undefined;
+  readonly params: unknown;
+}
+
 /**
  * Runs a request through the instance's request interceptors and `transformRequest` again,
- * with `data` as the body the caller gave, and resolves with the config as the adapter would
+ * from the body, URL and params the caller gave, and resolves with the config as the adapter would
  * get it. A request held or retried after a refresh is prepared this way so that whatever the
  * app's interceptors read (a token in memory, a CSRF cookie) is read after the refresh, and a
  * body that axios built (multipart from an object) is built afresh. No response interceptor
@@ -33,7 +41,7 @@ export function prepare(
   instance: AxiosInstance,
   skip: unknown,
   config: InternalAxiosRequestConfig,
-  data: unknown,
+  { data, url, baseURL, params }: CallerRequest,
 ): Promise<InternalAxiosRequestConfig> {
   let prepared: InternalAxiosRequestConfig | undefined;
   const capture: AxiosAdapter = (ready) => {
@@ -41,7 +49,8 @@ export function prepare(
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     return Promise.reject(CAPTURED);
   };
-  return passFor(instance, skip).request({ ...config, data, adapter: capture }).then(
+  const again = { ...config, data, url, baseURL, params, adapter: capture } as InternalAxiosRequestConfig;
+  return passFor(instance, skip).request(again).then(
     () => {
       throw new Error('The request was answered while being prepared');
     },

@@ -19,6 +19,13 @@ export interface Sending {
   readonly adapter: InternalAxiosRequestConfig['adapter'];
   /** The body as the caller gave it, before any interceptor or transform. */
   readonly data: unknown;
+  /**
+   * Where the caller sent it, before any interceptor: one that prefixes `url` or adds to
+   * `params` runs again on a held or retried request, and must start from these.
+   */
+  readonly url: string | undefined;
+  readonly baseURL: string | undefined;
+  readonly params: unknown;
   /** The count of moves (see session.ts) when the request was last prepared by the app's interceptors. */
   prepared: number;
   /** When the request started, if it has a `timeout` that waiting must count against. */
@@ -51,6 +58,19 @@ export function restamp(config: InternalAxiosRequestConfig, sending: Sending): v
   if (stamped[SENT] !== sending) stamped[SENT] = sending;
 }
 
+/** What the library knows of a request as it starts, from what the caller gave. */
+export const sendingOf = (config: InternalAxiosRequestConfig, alone: boolean, adapter: Sending['adapter'], started: number): Sending => ({
+  alone,
+  adapter,
+  data: config.data,
+  url: config.url,
+  baseURL: config.baseURL,
+  params: config.params,
+  prepared: moves(),
+  started,
+  sent: moves(),
+});
+
 /**
  * Records a request as axios starts it. `alone` tells whether the library's response
  * interceptor is the only one. The session's token is attached by the library's adapter, so a
@@ -64,15 +84,13 @@ export function record(state: InstanceState, config: InternalAxiosRequestConfig,
   const bearer = inForce.some(({ session }) => session.bearer);
   const login = config.skipAuthRefresh === true && state.loggingIn(config).length > 0;
   if (config.skipAuthRefresh === true && !bearer && !login) return false;
-  carrier(config)[SENT] = {
+  carrier(config)[SENT] = sendingOf(
+    config,
     alone,
     // A config sent again as it came back (axios-retry does) may still name this adapter.
-    adapter: config.adapter === hooks.send ? instance.defaults.adapter : config.adapter,
-    data: config.data,
-    prepared: moves(),
-    started: config.timeout ? Date.now() : 0,
-    sent: moves(),
-  };
+    config.adapter === hooks.send ? instance.defaults.adapter : config.adapter,
+    config.timeout ? Date.now() : 0,
+  );
   // With no refresh due and a 401 that axios rejects, a request alone with the library's
   // response interceptor is judged by that interceptor alone: it keeps its own adapter.
   if (bearer || login || !alone || state.due() || state.readsBody || resolves401(config)) config.adapter = hooks.send as AxiosAdapter;

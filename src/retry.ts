@@ -18,6 +18,16 @@ import { dispatch, prepareAgain, refit } from './send.js';
 import { EJECTED, waitFor } from './wait.js';
 import { moves } from './session.js';
 
+/**
+ * Lets go of an answer's body that nobody will read: a stream left open (`responseType: 'stream'`)
+ * keeps its connection, which the refresh may need from the same pool.
+ */
+function discard(body: unknown): void {
+  const stream = body as { destroy?: unknown; cancel?: unknown } | null | undefined;
+  if (typeof stream?.destroy === 'function') (stream.destroy as () => void)();
+  else if (typeof stream?.cancel === 'function') (stream.cancel as () => Promise<unknown>)().catch(() => undefined);
+}
+
 /** Waits for the refresh that a request sent under stale credentials needs; false when ejected meanwhile. */
 async function refreshFor(
   state: InstanceState,
@@ -26,6 +36,7 @@ async function refreshFor(
   attachment: Attachment,
   error: AxiosError,
 ): Promise<boolean> {
+  discard(error.response?.data);
   await quiet(state, sending, config);
   const work = attachment.session.recover(sending?.sent ?? attachment.session.epoch, state.trigger(config, error));
   try {
@@ -86,6 +97,8 @@ async function reenter<T>(state: InstanceState, config: Marked, attachment: Atta
   if (spent) throw spent;
   refit(state, sending, config);
   const retry = { ...retried(config, attachment), data, adapter: sending ? sending.adapter : config.adapter } as Marked;
+  // Its interceptors run again: from where the caller sent it, not where they sent it.
+  if (sending) Object.assign(retry, { url: sending.url, baseURL: sending.baseURL, params: sending.params });
   // Goes through the instance as a new request: its timeout is what is left of the first's.
   if (sending) limit(sending, retry);
   return state.instance.request(retry);

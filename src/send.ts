@@ -9,7 +9,8 @@ import { ok2xx } from './instance-state.js';
 import type { InstanceState } from './instance-state.js';
 import { resolves401 } from './judge.js';
 import { prepare } from './prepare.js';
-import { recordOf, restamp } from './record.js';
+import { isOneShot } from './one-shot.js';
+import { recordOf, restamp, sendingOf } from './record.js';
 import type { Sending } from './record.js';
 import { moves } from './session.js';
 
@@ -47,11 +48,13 @@ export function refit(state: InstanceState, sending: Sending | undefined, config
 
 /**
  * Prepares a request again after a refresh, so that the app's request interceptors read the
- * new credentials, with what is left of its timeout.
+ * new credentials, with what is left of its timeout. A body holding a stream is prepared from
+ * the body built the first time, which nothing has read yet: built again around the same stream
+ * (a multipart body from `postForm`), both would read it.
  */
 export async function prepareAgain(state: InstanceState, sending: Sending, config: InternalAxiosRequestConfig): Promise<InternalAxiosRequestConfig> {
   refit(state, sending, config);
-  const ready = await prepare(state.instance, state.hooks.start, config, sending.data);
+  const ready = await prepare(state.instance, state.hooks.start, config, isOneShot(sending.data) ? { ...sending, data: config.data } : sending);
   limit(sending, ready);
   return ready;
 }
@@ -70,14 +73,7 @@ export const dispatch = (state: InstanceState, sending: Sending, config: Interna
 
 /** The library's adapter. */
 export function send(state: InstanceState, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
-  const sending = recordOf(config) ?? {
-    alone: false,
-    adapter: state.instance.defaults.adapter,
-    data: config.data,
-    prepared: moves(),
-    started: 0,
-    sent: moves(),
-  };
+  const sending = recordOf(config) ?? sendingOf(config, false, state.instance.defaults.adapter, 0);
   // Whatever happens next, the config that the app and other plugins see afterwards
   // (`error.config`, which axios-retry sends again) names the adapter it had, not this one.
   restore(state, sending, config);
@@ -88,7 +84,7 @@ export function send(state: InstanceState, config: InternalAxiosRequestConfig): 
   const ended = state.loggingIn(config);
   return ended.length > 0
     ? answer.then((response) => {
-        if (ok2xx(response.status)) for (const { session } of ended) session.begin();
+        if (ok2xx(response.status)) for (const { session } of ended) session.loggedIn();
         return response;
       })
     : answer;

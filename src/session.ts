@@ -6,7 +6,7 @@
 import { isSessionExpiredError } from './codes.js';
 import type { SessionExpiredErrorLike } from './codes.js';
 import { RefreshFailure, backoff, describeRequest, naming } from './refresh-outcome.js';
-import { callRefresh, lateFailure, newFlight, newWave, noop, release } from './flight.js';
+import { both, callRefresh, lateFailure, newFlight, newWave, noop, outlast, release } from './flight.js';
 import type { Flight } from './flight.js';
 import { lastListener, listen, notify } from './listeners.js';
 import type { Listeners, SessionListener } from './listeners.js';
@@ -83,6 +83,12 @@ export interface RefreshSession {
   expire(cause: unknown, by: 'app' | 'other-tab'): void;
   /** @internal Another tab's refresh failed transiently: no refresh here before `until` either. */
   pause(until: number, cause: unknown): void;
+  /**
+   * @internal A log-in that the library saw succeed (a `skipAuthRefresh` request, see
+   * `loggingIn`): {@link begin}, and a refresh call out now presented the credentials from before
+   * it, so that its rejection ends nothing.
+   */
+  loggedIn(): void;
   /** @internal True while the code running was called by this session's `refresh`: its requests are its own. */
   owns(): boolean;
   /** @internal Abandons the refresh in flight, for an interceptor's own session when it is ejected. */
@@ -93,9 +99,17 @@ export interface RefreshSession {
    * before another session refreshes there: the call may still present the same refresh token.
    */
   lingering(): Lingering | undefined;
+  /**
+   * @internal Attached to an instance where an ejected session's call is still out: its refreshes
+   * start once that call settled or its time is up, since it may present the same refresh token.
+   */
+  behind(call: Lingering): void;
 }
 
-/** @internal See {@link RefreshSession.lingering}. */
+/**
+ * @internal A refresh call still out that a session left behind on an instance (see
+ * {@link RefreshSession.lingering}): it settles with the call, and no longer counts after `until`.
+ */
 export interface Lingering {
   readonly settled: Promise<unknown>;
   readonly until: number;
@@ -211,6 +225,12 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   let cooling: { until: number; failure: RefreshFailure } | undefined;
   // Transient failures in a row, for the backoff.
   let failures = 0;
+  // The refresh client of the instance attached last, held strongly (listeners are held weakly):
+  // a session whose instances were all dropped, kept for `getAccessToken` or `fetch`, still
+  // refreshes with their `baseURL`. It holds that instance's defaults, not the instance.
+  let kept: (() => unknown) | undefined;
+  // A call another session left out on an instance this one was attached to (see `behind`).
+  let after: Lingering | undefined;
 
   /** The cooldown in force: read from the clock when asked, so that no timer runs for it. */
   const coolingNow = (): typeof cooling => (cooling && Date.now() < cooling.until ? cooling : undefined);
@@ -305,7 +325,9 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     const current = newFlight(life, trigger.error === undefined);
     // In flight before `refresh` runs, so that a request it sends is seen as its own.
     flight = current;
-    const outcome = callRefresh(() => own.run(() => refresh(transport.context(trigger, current.controller.signal))), (answer) => transport.answer(answer));
+    const call = (): unknown => own.run(() => refresh(transport.context(trigger, current.controller.signal)));
+    const before = after && Date.now() < after.until ? after : undefined;
+    const outcome = callRefresh(before ? () => outlast(before).then(call) : call, (answer) => transport.answer(answer));
     current.settled = outcome.then(noop, noop);
     outcome.then(
       (answer) => {
@@ -328,7 +350,18 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       failure.startedBy = trigger.by ?? describeRequest(trigger.config);
     }
     if (ended || current.life !== life) {
+      // The token a call that an end overtook stored is no log-in: a log-in after this gives another.
+      if (ended) ended.token = tokenNow();
       release(wave, failure ?? ended?.failure);
+      return;
+    }
+    if (failure?.expired && current.loggedIn && !isSessionExpiredError(failure.cause)) {
+      // The server rejected credentials that a log-in replaced while the call was out: its waiters
+      // are sent again with the log-in's, as is any request sent before it. An end the app's own
+      // `refresh` chose still ends.
+      epoch = ++count;
+      lastSuccess = epoch;
+      release(wave);
       return;
     }
     if (!failure) {
@@ -400,6 +433,10 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     origins,
     tell: undefined,
     begin,
+    loggedIn() {
+      if (flight) flight.loggedIn = true;
+      session.begin();
+    },
     owns: () => own.active(),
     recover(sentEpoch, trigger) {
       revive();
@@ -420,8 +457,16 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       if (flight) return waitOut(flight, () => session.renew(trigger));
       return state() === 'live' && expiring() ? start(trigger) : Promise.resolve();
     },
-    subscribe: (listener) => listen(listeners, listener),
-    client: () => lastListener(listeners)?.client(),
+    subscribe(listener) {
+      const stop = listen(listeners, listener);
+      const { client } = listener;
+      kept = client;
+      return () => {
+        if (kept === client) kept = undefined;
+        stop();
+      };
+    },
+    client: () => (lastListener(listeners)?.client ?? kept)?.(),
     adopt(apply) {
       notify(listeners, 'started', epoch);
       apply?.();
@@ -438,6 +483,9 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       cooling = { until, failure };
     },
     lingering: () => flight && { settled: flight.settled, until: Date.now() + timeout },
+    behind(call) {
+      after = both(after, call);
+    },
     dispose() {
       listeners.clear();
       const current = flight;

@@ -101,6 +101,10 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
   let quiet = false;
   // What this tab's own refresh call failed with last: only its cooldown is told to the others.
   let failedHere: unknown;
+  // Ends of this tab's session, made here or told by another tab. A refresh reads them once its
+  // call is done instead of the session's state, which would take the tokens the call stored for
+  // a log-in.
+  let ends = 0;
   const waiting = new Set<() => void>();
   const endedElsewhere = new Error('The session ended in another tab');
   const cooledElsewhere = new Error('A refresh failed in another tab');
@@ -142,7 +146,13 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
     known(() => {
       applied = seen.refreshed + 1;
       void learn({ refreshed: applied, issuedAt: Date.now(), began: seen.ended });
-      post('began', { tokens: shareTokens?.read() });
+      const tell = (): void => {
+        post('began', { tokens: shareTokens?.read() });
+      };
+      // A log-in request succeeds before the app's code reads its answer and stores the tokens:
+      // they are read a turn later, once that code has run.
+      if (shareTokens) setTimeout(tell, 0);
+      else tell();
     });
   };
 
@@ -200,7 +210,8 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
       // A log-out or a log-in while the call is out makes its outcome one of a session gone by,
       // which no tab is to hear of.
       const life = seen.ended + seen.began;
-      const current = (): boolean => coreState() !== 'ended' && seen.ended + seen.began === life;
+      const endsBefore = ends;
+      const current = (): boolean => ends === endsBefore && seen.ended + seen.began === life;
       let value: unknown;
       try {
         value = await options.refresh(context);
@@ -216,7 +227,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
         throw error;
       }
       // Ended by the app (logout) while the refresh ran: the new credentials are not wanted.
-      if (coreState() === 'ended') throw new SessionExpiredError(endedElsewhere);
+      if (ends !== endsBefore) throw new SessionExpiredError(endedElsewhere);
       if (!current()) return value;
       applied = seen.refreshed + 1;
       await learn({ refreshed: applied, issuedAt: Date.now() });
@@ -262,7 +273,10 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
     const ended = coreState() === 'ended';
     quiet = true;
     try {
-      if (type === 'ended' && over()) session.expire(endedElsewhere, 'other-tab');
+      if (type === 'ended' && over()) {
+        ends += 1;
+        session.expire(endedElsewhere, 'other-tab');
+      }
       if (type === 'cooling') {
         cooledUntil = Math.max(cooledUntil, Number(until) || 0);
         session.pause(cooledUntil, cooledElsewhere);
@@ -289,6 +303,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
       else if (over()) logIn();
     },
     end() {
+      ends += 1;
       session.expire(new Error('The session was ended by the app'), 'app');
       known(() => {
         void learn({ ended: seen.ended + 1 });
@@ -297,9 +312,16 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
     },
     close() {
       channel?.removeEventListener('message', onMessage);
-      channel?.close();
-      channel = undefined;
-      tab.close();
+      const shut = (): void => {
+        channel?.close();
+        channel = undefined;
+        tab.close();
+      };
+      // A refresh call out now is still recorded and told when it settles: the other tabs take it
+      // instead of presenting its rotated refresh token again.
+      const call = session.lingering();
+      if (call) void call.settled.then(shut);
+      else shut();
     },
   });
   return Object.defineProperty(tabSession, 'state', { get: () => (lapsed() ? 'ended' : coreState()) });

@@ -18,7 +18,7 @@ import type { Attachment } from './instance-state.js';
 import { record } from './record.js';
 import { outer, rejected, resolved } from './retry.js';
 import { send } from './send.js';
-import { linger } from './hold.js';
+import { linger, lingeringOn } from './hold.js';
 
 export type { Attachment } from './instance-state.js';
 
@@ -78,6 +78,9 @@ export function wiringOf(instance: AxiosInstance): Wiring {
       return state.attachments;
     },
     attach(attachment) {
+      // A session that may refresh through this instance waits for the call an ejected one left out.
+      const left = lingeringOn(instance);
+      if (left) attachment.session.behind(left);
       state.settle([attachment, ...state.attachments]);
       // What the session is told of this instance.
       const listener = { ...trackDefaultHeaders(instance), client: state.client };

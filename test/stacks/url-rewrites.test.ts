@@ -1,0 +1,107 @@
+import axios from 'axios';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { headerCount, probeApp, startProbe, within } from './helpers/request-probe.js';
+import type { ProbeServer } from './helpers/request-probe.js';
+
+let server: ProbeServer;
+beforeEach(async () => {
+  server = await startProbe();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+describe.each([
+  { name: 'alone', responseInterceptor: false },
+  { name: 'with app response interceptor', responseInterceptor: true },
+])('query strings on retry ($name)', ({ responseInterceptor }) => {
+  it('sends params and a paramsSerializer identically on the retry', async () => {
+    const { api } = probeApp(server, {}, { responseInterceptor });
+    server.expire();
+    const r = await within(
+      api.get('/api/q', {
+        params: { a: [1, 2], b: 'x y', c: { d: 1 } },
+        paramsSerializer: { indexes: null },
+      }),
+    );
+    const hits = server.api('/api/q');
+    expect(hits.map((h) => h.status)).toEqual([401, 200]);
+    expect(hits[1]!.url).toBe(hits[0]!.url);
+    expect(r.status).toBe(200);
+  });
+
+  it('sends a function paramsSerializer identically', async () => {
+    const { api } = probeApp(server, { paramsSerializer: (p) => `custom=${Object.keys(p).join(',')}` }, { responseInterceptor });
+    server.expire();
+    await within(api.get('/api/q', { params: { a: 1, b: 2 } }));
+    const hits = server.api('/api/q');
+    expect(hits.map((h) => [h.status, h.url])).toEqual([
+      [401, '/api/q?custom=a,b'],
+      [200, '/api/q?custom=a,b'],
+    ]);
+  });
+
+  it('keeps the query string an app interceptor appends to config.url once on the retry', async () => {
+    const { api } = probeApp(server, {}, { responseInterceptor });
+    api.interceptors.request.use((config) => {
+      config.url = `${config.url}${config.url?.includes('?') ? '&' : '?'}lang=en`;
+      return config;
+    });
+    server.expire();
+    const r = await within(api.get('/api/q?x=1'));
+    const hits = server.api('/api/q');
+    expect(hits.map((h) => [h.status, h.url])).toEqual([
+      [401, '/api/q?x=1&lang=en'],
+      [200, '/api/q?x=1&lang=en'],
+    ]);
+    expect(r.status).toBe(200);
+  });
+
+  it('prefixes the path an app interceptor prefixes once on the retry', async () => {
+    const { api } = probeApp(server, {}, { responseInterceptor });
+    api.interceptors.request.use((config) => {
+      config.url = `/api${config.url}`;
+      return config;
+    });
+    server.expire();
+    const r = await within(api.get('/tenant'));
+    const hits = server.api();
+    expect(hits.map((h) => [h.status, h.url])).toEqual([
+      [401, '/api/tenant'],
+      [200, '/api/tenant'],
+    ]);
+    expect(r.status).toBe(200);
+  });
+
+  it('sends a request held during a refresh to the URL an app interceptor prefixes, once', async () => {
+    const { api } = probeApp(server, {}, { responseInterceptor });
+    api.interceptors.request.use((config) => {
+      config.url = `/api${config.url}`;
+      return config;
+    });
+    server.expire();
+    const release = server.holdRefresh();
+    const first = api.get('/first');
+    while (server.hits.filter((h) => h.path === '/refresh').length === 0) await new Promise((r) => setTimeout(r, 5));
+    const held = api.get('/held');
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await within(Promise.all([first, held]));
+    expect(server.api().map((h) => [h.status, h.url])).toEqual([
+      [401, '/api/first'],
+      [200, '/api/first'],
+      [200, '/api/held'],
+    ]);
+  });
+
+  it('sends no duplicated headers on the retry', async () => {
+    const { api } = probeApp(server, { headers: { common: { 'X-App': 'a' } } }, { responseInterceptor });
+    server.expire();
+    await within(api.post('/api/h', { a: 1 }, { headers: new axios.AxiosHeaders({ 'X-Req': 'r', accept: 'application/json' }) }));
+    const [first, second] = server.api('/api/h');
+    for (const name of ['authorization', 'x-app', 'x-req', 'accept', 'content-type', 'content-length', 'user-agent']) {
+      expect([name, headerCount(second!, name)]).toEqual([name, headerCount(first!, name)]);
+    }
+    expect(second!.auth).toBe(`Bearer ${server.access}`);
+  });
+});
