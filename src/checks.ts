@@ -116,14 +116,29 @@ function isSessionLike(value: unknown): boolean {
   return typeof (value as { recover?: unknown } | null | undefined)?.recover === 'function';
 }
 
-/** `createRefreshInterceptor(instance, options)`; a session's own options are checked where it is made. */
+/** What a session is made with, which an interceptor given a `session` must not be given again. */
+const SESSION_OPTIONS = ['refresh', 'onSessionExpired', 'refreshTimeout', 'expiresAt', 'accessToken', 'challenges', 'credentialOrigins', 'tokenOrigins'];
+
+/** `observe(session, observer)`. */
+export function checkObserveArguments(session: unknown, observer: unknown): void {
+  if (!isSessionLike(session)) throw expected('session', 'a session (an interceptor\'s `session`, or from createRefreshSession())', session);
+  if (typeof observer !== 'function') throw expected('observer', 'a function', observer);
+}
+
+/** `createRefreshInterceptor(instance, options)`. */
 export function checkInterceptorArguments(instance: unknown, options: unknown): void {
   checkInstance(instance);
   checkObject(options);
-  const { session, refresh, shouldRefresh, shouldRefreshResponse } = options as Record<string, unknown>;
+  const { session, shouldRefresh, shouldRefreshResponse } = options as Record<string, unknown>;
   if (session !== undefined) {
-    if ('refresh' in options) throw expected('refresh', 'left out when `session` is given', refresh);
+    // The session has its own: given here as well, they would be ignored without a word.
+    for (const name of SESSION_OPTIONS) {
+      if (name in options) throw expected(name, 'left out when `session` is given (it belongs to the session)', (options as Record<string, unknown>)[name]);
+    }
     if (!isSessionLike(session)) throw expected('session', 'a session from createRefreshSession()', session);
+  } else {
+    // Checked before anything is put on the instance, so that a mistake leaves it as it was.
+    checkSessionOptions(options);
   }
   checkOptional('shouldRefresh', shouldRefresh);
   checkOptional('shouldRefreshResponse', shouldRefreshResponse);

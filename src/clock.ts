@@ -18,8 +18,8 @@ export interface Clock {
   measured(server: number | undefined): void;
 }
 
-// Some runtimes (older React Native) have no `performance`: a turned clock then goes unnoticed.
-const monotonic = (): number => {
+/** @internal Some runtimes (older React Native) have no `performance`: a turned clock then goes unnoticed. */
+export const monotonic = (): number => {
   const { performance } = globalThis as { performance?: { now(): number } };
   return performance ? performance.now() : Date.now();
 };

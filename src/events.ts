@@ -1,6 +1,10 @@
 import type { SessionExpiredErrorLike } from './codes.js';
 import type { RefreshSession } from './session.js';
 import type { AuthChallenge } from './challenges.js';
+import { checkObserveArguments, rethrowMistake } from './checks.js';
+
+// Read only in the checks below, which a production build drops; see checks.ts.
+declare const process: { env: { NODE_ENV?: string } };
 
 /** The request whose answer started a refresh, as far as a log may show it. */
 export interface RequestSummary {
@@ -201,6 +205,11 @@ function event(type: SessionEvent['type'], flight: { began: number; waited: numb
  * ```
  */
 export function observe(session: RefreshSession, observer: SessionObserver): () => void {
+  try {
+    if (process.env.NODE_ENV !== 'production') checkObserveArguments(session, observer);
+  } catch (error) {
+    rethrowMistake(error);
+  }
   const target = session as unknown as Observable;
   let all = observed.get(session);
   if (!all) {

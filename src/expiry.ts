@@ -24,6 +24,12 @@ export interface Expiry {
   refreshed(answer?: unknown): void;
   /** @internal Milliseconds until the access token expires, in the time its expiry is written in; `undefined` when unknown. */
   left(): number | undefined;
+  /**
+   * @internal True when the token is valid for more than `min` milliseconds, or unknown, or when
+   * the latest refresh already handed it over with no more than that left: refreshing again would
+   * give the same.
+   */
+  fresh(min: number): boolean;
   /** @internal How long before expiry a request refreshes first, in milliseconds. */
   readonly margin: number;
 }
@@ -75,27 +81,28 @@ export function decodeExpiry(token: string | null | undefined): number | undefin
  */
 function ahead(read: () => number | undefined, margin: number, ownTime: boolean, serverTime: (answer: unknown) => number | undefined): Expiry {
   const time = clock(margin, ownTime);
-  // An expiry that a successful refresh left within the margin (a clock ahead of the server's
-  // that could not be measured, or a margin longer than the token lives): refreshing again would
-  // give the same.
-  let ignored: number | undefined;
+  // The expiry a successful refresh handed over, and how long it had left then: one it left
+  // within a margin (a clock ahead of the server's that could not be measured, or a margin longer
+  // than the token lives) is not refreshed for that margin again, which would give the same.
+  let handed: { at: number | undefined; left: number | undefined } | undefined;
   const left = (): number | undefined => {
     const at = read();
     return at === undefined ? undefined : at - time.now();
   };
-  const due = (): boolean => {
+  const fresh = (min: number): boolean => {
     const remaining = left();
-    return remaining !== undefined && read() !== ignored && remaining <= margin;
+    // Strictly more, as a request is held for a refresh from the margin on.
+    return remaining === undefined || remaining > min || (handed !== undefined && read() === handed.at && (handed.left ?? Infinity) <= min);
   };
   return {
     part: 'expiry',
-    due,
+    due: () => !fresh(margin),
     left,
+    fresh,
     margin,
     refreshed(answer) {
       time.measured(serverTime(answer));
-      ignored = undefined;
-      if (due()) ignored = read();
+      handed = { at: read(), left: left() };
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import { checkTokenRequest, rethrowMistake } from './checks.js';
 import { REFRESH_MARGIN } from './expiry.js';
+import { isSoftFailure } from './session.js';
 import type { RefreshSession } from './session.js';
 
 // Read only in the checks below, which a production build drops; see checks.ts.
@@ -35,9 +36,7 @@ function fresh(session: RefreshSession, minValidity: number, refused: string | u
     const token = bearer.token();
     if (token === undefined || token === refused) return false;
   }
-  const left = session.expiry?.left();
-  // Strictly more, as a request is held for a refresh from the margin on.
-  return left === undefined || left > minValidity;
+  return session.expiry?.fresh(minValidity) ?? true;
 }
 
 /**
@@ -83,10 +82,18 @@ export async function getAccessToken(session: RefreshSession, request: AccessTok
     rethrowMistake(error);
   }
   const { minValidity = session.expiry?.margin ?? REFRESH_MARGIN, refused } = request;
-  if (session.state !== 'ended' && fresh(session, minValidity, refused)) return session.bearer?.token();
+  const trigger = { config: {}, by: 'getAccessToken', client: () => session.client() };
   try {
-    // Stamped now, so that only a refresh that settles from here on counts; one in flight is joined.
-    await session.recover(session.epoch, { config: {}, by: 'getAccessToken', client: () => session.client() });
+    if (session.state !== 'ended' && fresh(session, minValidity, refused)) {
+      // A refresh out now may be replacing this very token (a 401 started it): waited for, as a
+      // request is. One ahead of expiry that fails transiently leaves it as good as it was.
+      if (session.refreshing) await session.renew(trigger).catch((failure: unknown) => {
+        if (!isSoftFailure(failure)) throw failure;
+      });
+    } else {
+      // Stamped now, so that only a refresh that settles from here on counts; one in flight is joined.
+      await session.recover(session.epoch, trigger);
+    }
   } catch (failure) {
     throw session.error(failure);
   }

@@ -87,6 +87,18 @@ export interface RefreshInterceptorOptions extends SessionOptions, InstanceOptio
 export interface SharedSessionOptions extends InstanceOptions {
   /** The session to share, from {@link createRefreshSession} or another interceptor's `session`. */
   session: RefreshSession;
+  /** Given to the session, not here (a `TypeError` at run time too). */
+  refresh?: never;
+  /** Given to the session, not here. */
+  onSessionExpired?: never;
+  /** Given to the session, not here. */
+  refreshTimeout?: never;
+  /** Given to the session, not here. */
+  expiresAt?: never;
+  /** Given to the session, not here. */
+  accessToken?: never;
+  /** Given to the session, not here. */
+  credentialOrigins?: never;
 }
 
 /** Defaults of every optional setting. */

@@ -18,6 +18,7 @@ import { sessionOrigins } from './origins.js';
 import type { SessionEndedEvent, Tell } from './events.js';
 import { checkSessionOptions, rethrowMistake } from './checks.js';
 import { REFRESH_TIMEOUT } from './session-options.js';
+import { monotonic } from './clock.js';
 import type { CommonSessionOptions } from './session-options.js';
 
 /**
@@ -149,6 +150,14 @@ export interface Transport<Context, Expired extends SessionExpiredErrorLike> {
 // Read only in the checks below, which a production build drops; see checks.ts.
 declare const process: { env: { NODE_ENV?: string } };
 
+/** A cooldown: `until` on the wall clock, begun at `since` on it and at `mono` on the monotonic one. */
+interface Cooling {
+  readonly until: number;
+  readonly failure: RefreshFailure;
+  readonly since: number;
+  readonly mono: number;
+}
+
 // Every session's moves, counted together: a request stamped with the count as it goes out can ask
 // each session, whenever it was attached, whether it moved since.
 let count = 0;
@@ -222,7 +231,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   let life = 0;
   let flight: Flight | undefined;
   let ended: { failure: RefreshFailure; token: string | undefined } | undefined;
-  let cooling: { until: number; failure: RefreshFailure } | undefined;
+  let cooling: Cooling | undefined;
   // Transient failures in a row, for the backoff.
   let failures = 0;
   // The refresh client of the instance attached last, held strongly (listeners are held weakly):
@@ -232,8 +241,18 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   // A call another session left out on an instance this one was attached to (see `behind`).
   let after: Lingering | undefined;
 
-  /** The cooldown in force: read from the clock when asked, so that no timer runs for it. */
-  const coolingNow = (): typeof cooling => (cooling && Date.now() < cooling.until ? cooling : undefined);
+  /**
+   * The cooldown in force: read from the clock when asked, so that no timer runs for it. A wall
+   * clock turned back since it began would stretch it by as much: its length is then counted on
+   * the monotonic clock.
+   */
+  const coolingNow = (): Cooling | undefined => {
+    if (!cooling) return undefined;
+    const now = Date.now();
+    const over = now < cooling.since ? monotonic() - cooling.mono >= cooling.until - cooling.since : now >= cooling.until;
+    return over ? undefined : cooling;
+  };
+  const coolUntil = (until: number, failure: RefreshFailure): Cooling => ({ until, failure, since: Date.now(), mono: monotonic() });
 
   function state(): SessionState {
     if (ended) return 'ended';
@@ -265,7 +284,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     failures += 1;
     const now = Date.now();
     failure.retryAt = now + backoff(failure.cause, failures, now);
-    cooling = { until: failure.retryAt, failure };
+    cooling = coolUntil(failure.retryAt, failure);
     hooks.cooled?.(failure.retryAt, failure.cause);
   }
 
@@ -480,7 +499,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       if (ended || until <= Date.now() || (cooling && cooling.until >= until)) return;
       const failure = new RefreshFailure(false, cause);
       failure.retryAt = until;
-      cooling = { until, failure };
+      cooling = coolUntil(until, failure);
     },
     lingering: () => flight && { settled: flight.settled, until: Date.now() + timeout },
     behind(call) {

@@ -86,4 +86,13 @@ describe('public types', () => {
     // @ts-expect-error refresh is required
     createRefreshInterceptor(axios.create(), {});
   });
+
+  it("rejects a session's own options next to a shared session at compile time", () => {
+    const session = createRefreshSession({ refresh: () => undefined });
+    // @ts-expect-error onSessionExpired belongs to the session
+    createRefreshInterceptor(axios.create(), { session, onSessionExpired: () => undefined });
+    // @ts-expect-error refreshTimeout belongs to the session
+    createRefreshInterceptor(axios.create(), { session, refreshTimeout: 1_000 });
+    createRefreshInterceptor(axios.create(), { session, shouldRefresh: (error) => error.response?.status === 401 });
+  });
 });

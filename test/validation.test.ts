@@ -48,7 +48,7 @@ describe('bad input at attach time', () => {
 
   it('throws a TypeError when given both a shared session and a refresh', () => {
     const session = createRefreshSession({ refresh });
-    expect(attach({ session, refresh })).toThrow("Expected `refresh` to be left out when `session` is given, got `function` (function)");
+    expect(attach({ session, refresh })).toThrow("Expected `refresh` to be left out when `session` is given (it belongs to the session), got `function` (function)");
   });
 
   it.each([

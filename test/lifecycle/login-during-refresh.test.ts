@@ -7,8 +7,8 @@
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshInterceptor, isSessionExpiredError } from '../../src/index.js';
-import { probeApp, sleep, startProbeServer } from './helpers/slow-auth.js';
-import { until } from '../helpers/gate.js';
+import { probeApp, startProbeServer } from './helpers/slow-auth.js';
+import { gate, until } from '../helpers/gate.js';
 import type { ProbeServer } from './helpers/slow-auth.js';
 
 let server: ProbeServer;
@@ -52,16 +52,22 @@ describe('a log-in that succeeds after the session ended', () => {
     const app = defaultsApp();
     server.expireAccess();
     server.revokeRefresh(); // the refresh token is dead: the user has to log in
-    server.behaviour = () => ({ kind: 'slow', ms: 300 }); // a slow auth server
-    server.loginDelay = 600;
+    // A slow auth server: the refresh and the log-in are answered when the test says.
+    const refreshed = gate();
+    const loggedIn = gate();
+    server.behaviour = () => ({ kind: 'gated', gate: refreshed.promise });
+    server.loginGate = loggedIn.promise;
     const first = app.api.get('/api/a').catch((e: unknown) => e);
-    await sleep(50);
+    await until(() => server.refreshes.length === 1);
     expect(app.session.state).toBe('refreshing');
     const login = app.logIn(); // the user logs in meanwhile
-    expect(isSessionExpiredError(await first)).toBe(true); // the refresh is rejected at ~300 ms
+    await until(() => server.logins === 1);
+    refreshed.open();
+    expect(isSessionExpiredError(await first)).toBe(true); // the refresh is rejected first
     expect(app.session.state).toBe('ended');
     expect(app.expired()).toBe(1);
-    await login; // ... and the log-in succeeds at ~600 ms, after the end
+    loggedIn.open();
+    await login; // ... and the log-in succeeds after the end
 
     // The new access token expires: the session should refresh with the new refresh token.
     server.behaviour = () => ({ kind: 'ok' });
@@ -78,11 +84,13 @@ describe('a log-in that succeeds after the session ended', () => {
   it('makes the session live again when the log-in was sent while the rejected refresh was out (bearer, log-in answered first)', async () => {
     const app = probeApp(server);
     server.expireAccess();
-    server.behaviour = () => ({ kind: 'slow', ms: 300 });
+    const refreshed = gate();
+    server.behaviour = () => ({ kind: 'gated', gate: refreshed.promise });
     const first = app.api.get('/api/a').catch((e: unknown) => e);
-    await sleep(50);
+    await until(() => server.refreshes.length === 1);
     expect(app.session.state).toBe('refreshing');
     await app.logIn(); // answered at once: new tokens, the old refresh token is rotated out
+    refreshed.open();
     // The refresh from before the log-in is rejected; the request that waited for it is sent
     // again with the log-in's token, and nobody is logged out.
     expect(await first).toMatchObject({ status: 200 });
@@ -103,12 +111,17 @@ describe('bearer, log-in answered after the end (holds: a new token revives the 
     const app = probeApp(server);
     server.expireAccess();
     server.revokeRefresh();
-    server.behaviour = () => ({ kind: 'slow', ms: 300 });
-    server.loginDelay = 600;
+    const refreshed = gate();
+    const loggedIn = gate();
+    server.behaviour = () => ({ kind: 'gated', gate: refreshed.promise });
+    server.loginGate = loggedIn.promise;
     const first = app.api.get('/api/a').catch((e: unknown) => e);
-    await sleep(50);
+    await until(() => server.refreshes.length === 1);
     const login = app.logIn();
+    await until(() => server.logins === 1);
+    refreshed.open();
     expect(isSessionExpiredError(await first)).toBe(true);
+    loggedIn.open();
     await login;
     expect(app.session.state).toBe('live');
     server.behaviour = () => ({ kind: 'ok' });

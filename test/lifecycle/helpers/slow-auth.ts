@@ -12,7 +12,9 @@ export type Behaviour =
   | { kind: 'status'; status: number; headers?: Record<string, string> }
   | { kind: 'hang' }
   | { kind: 'reset' }
-  | { kind: 'slow'; ms: number };
+  | { kind: 'slow'; ms: number }
+  /** Answered as `ok` would be, once `gate` resolves. */
+  | { kind: 'gated'; gate: Promise<void> };
 
 export interface RefreshSeen {
   at: number;
@@ -32,8 +34,10 @@ export interface ProbeServer {
   maxConcurrent: number;
   reused: number;
   apiSeen: Array<{ at: number; path: string; status: number }>;
-  /** ms the API's /login waits before it issues new tokens */
-  loginDelay: number;
+  /** When set, the API's /login issues new tokens once it resolves. */
+  loginGate: Promise<void> | undefined;
+  /** Log-ins that reached the API. */
+  logins: number;
   expireAccess(): void;
   revokeRefresh(): void;
   /** Stops the auth server listening (connection refused), keeping its port. */
@@ -72,7 +76,8 @@ export async function startProbeServer(): Promise<ProbeServer> {
     maxConcurrent: 0,
     reused: 0,
     apiSeen: [],
-    loginDelay: 0,
+    loginGate: undefined,
+    logins: 0,
     expireAccess() {
       state.access = `expired-${generation}`;
     },
@@ -130,6 +135,7 @@ export async function startProbeServer(): Promise<ProbeServer> {
     res.on('close', finish);
     const b = state.behaviour(n);
     if (b.kind === 'slow') await new Promise((r) => setTimeout(r, b.ms));
+    if (b.kind === 'gated') await b.gate;
     if (b.kind === 'hang') {
       seen.status = 'hang';
       hanging.add(res);
@@ -166,7 +172,8 @@ export async function startProbeServer(): Promise<ProbeServer> {
     void readBody(req).then(async () => {
       const path = (req.url ?? '/').split('?')[0]!;
       if (path === '/login') {
-        if (state.loginDelay) await new Promise((r) => setTimeout(r, state.loginDelay));
+        state.logins += 1;
+        await state.loginGate;
         state.apiSeen.push({ at: Date.now(), path, status: 200 });
         issue(res);
         return;
