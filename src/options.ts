@@ -98,7 +98,11 @@ export interface SharedSessionOptions extends InstanceOptions {
   /** Given to the session, not here. */
   accessToken?: never;
   /** Given to the session, not here. */
+  challenges?: never;
+  /** Given to the session, not here. */
   credentialOrigins?: never;
+  /** Given to the session, not here. */
+  tokenOrigins?: never;
 }
 
 /** Defaults of every optional setting. */

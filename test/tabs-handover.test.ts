@@ -1,13 +1,13 @@
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError } from '../src/index.js';
+import { bearer, createRefreshInterceptor } from '../src/index.js';
 import { createTabSession } from '../src/tabs.js';
 import type { TabSession } from '../src/tabs.js';
 import { FakeChannels, FakeLocks } from './helpers/fake-tabs.js';
 import type { FakeTabLocks } from './helpers/fake-tabs.js';
 import { turns, until } from './helpers/gate.js';
-import { gate, startProbeServer } from './helpers/rotating-token-server.js';
+import { gate, outcome, startProbeServer } from './helpers/rotating-token-server.js';
 import type { ProbeServer } from './helpers/rotating-token-server.js';
 
 let server: ProbeServer;
@@ -28,17 +28,6 @@ afterEach(async () => {
   await server.close();
   expect(unhandled).toEqual([]);
 });
-
-const outcome = (p: Promise<{ status: number }>): Promise<number | string> =>
-  p.then(
-    (r) => r.status,
-    (e: unknown) => {
-      if (isSessionExpiredError(e)) return 'expired';
-      if (isRefreshFailedError(e)) return 'failed';
-      const { response, code } = e as { response?: { status: number }; code?: string };
-      return response?.status ?? code ?? 'error';
-    },
-  );
 
 interface Tokens {
   access: string;

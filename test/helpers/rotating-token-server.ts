@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readBody, tokenOf } from './auth-server.js';
+import { isRefreshFailedError, isSessionExpiredError } from '../../src/index.js';
 
 /**
  * A probe server: rotating single-use refresh tokens (reuse answers 401 and is counted), access
@@ -170,3 +171,15 @@ export function gate(): { promise: Promise<void>; open: () => void } {
   });
   return { promise, open };
 }
+
+/** What a request came to, as these tests compare it: a status, `expired`, `failed`, or the error's code. */
+export const outcome = (p: Promise<{ status: number }>): Promise<number | string> =>
+  p.then(
+    (r) => r.status,
+    (e: unknown) => {
+      if (isSessionExpiredError(e)) return 'expired';
+      if (isRefreshFailedError(e)) return 'failed';
+      const { response, code } = e as { response?: { status: number }; code?: string };
+      return response?.status ?? code ?? 'error';
+    },
+  );

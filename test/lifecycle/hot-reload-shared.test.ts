@@ -1,9 +1,9 @@
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, createRefreshInterceptor, createRefreshSession, isRefreshFailedError, isSessionExpiredError } from '../../src/index.js';
+import { bearer, createRefreshInterceptor, createRefreshSession } from '../../src/index.js';
 import type { RefreshContext } from '../../src/index.js';
 import { turns, until } from '../helpers/gate.js';
-import { gate, startProbeServer } from '../helpers/rotating-token-server.js';
+import { gate, outcome, startProbeServer } from '../helpers/rotating-token-server.js';
 import type { ProbeServer } from '../helpers/rotating-token-server.js';
 
 let server: ProbeServer;
@@ -21,17 +21,6 @@ afterEach(async () => {
   await server.close();
   expect(unhandled).toEqual([]);
 });
-
-const outcome = (p: Promise<{ status: number }>): Promise<number | string> =>
-  p.then(
-    (r) => r.status,
-    (e: unknown) => {
-      if (isSessionExpiredError(e)) return 'expired';
-      if (isRefreshFailedError(e)) return 'failed';
-      const { response, code } = e as { response?: { status: number }; code?: string };
-      return response?.status ?? code ?? 'error';
-    },
-  );
 
 function store() {
   const tokens = { access: server.access, refresh: server.refresh };
