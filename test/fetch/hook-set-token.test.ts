@@ -2,19 +2,14 @@ import ky from 'ky';
 import createClient from 'openapi-fetch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, createRefreshFetch, createRefreshSession, expiry, getAccessToken } from '../../src/fetch.js';
-import { answerRefresh, probeServer, tokenState } from './helpers/rotating-api.js';
+import { answerApi, probeServer, tokenState } from './helpers/rotating-api.js';
 import type { Probe, TokenState } from './helpers/rotating-api.js';
 
 let api: Probe;
 let state: TokenState;
 beforeEach(async () => {
   state = tokenState();
-  api = await probeServer(async (req, res) => {
-    if (req.url === '/refresh') return answerRefresh(state, res);
-    const ok = req.headers.authorization === `Bearer ${state.access}`;
-    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok, auth: req.headers.authorization ?? null }));
-  });
+  api = await probeServer((req, res) => answerApi(state, req, res));
 });
 afterEach(async () => {
   await api.close();

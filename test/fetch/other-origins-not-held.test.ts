@@ -2,7 +2,7 @@ import axios from 'axios';
 import { createRefreshInterceptor, bearer as axiosBearer } from '../../src/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, createRefreshFetch, createRefreshSession } from '../../src/fetch.js';
-import { answerRefresh, probeServer, sleep, tokenState } from './helpers/rotating-api.js';
+import { answerApi, probeServer, sleep, tokenState } from './helpers/rotating-api.js';
 import type { Probe, TokenState } from './helpers/rotating-api.js';
 
 let api: Probe;
@@ -15,12 +15,7 @@ beforeEach(async () => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('public');
   });
-  api = await probeServer(async (req, res) => {
-    if (req.url === '/refresh') return answerRefresh(state, res);
-    const ok = req.headers.authorization === `Bearer ${state.access}`;
-    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok }));
-  });
+  api = await probeServer((req, res) => answerApi(state, req, res));
 });
 afterEach(async () => {
   await Promise.all([api.close(), third.close()]);

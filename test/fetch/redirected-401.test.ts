@@ -2,7 +2,7 @@ import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRefreshFetch, createRefreshSession, bearer } from '../../src/fetch.js';
 import { createRefreshInterceptor, createRefreshSession as axiosSession, bearer as axiosBearer } from '../../src/index.js';
-import { answerRefresh, probeServer, tokenState } from './helpers/rotating-api.js';
+import { answerApi, probeServer, tokenState } from './helpers/rotating-api.js';
 import type { Probe, TokenState } from './helpers/rotating-api.js';
 
 let api: Probe;
@@ -16,15 +16,12 @@ beforeEach(async () => {
     res.end('{"detail":"not signed in at the third party"}');
   });
   api = await probeServer(async (req, res) => {
-    if (req.url === '/refresh') return answerRefresh(state, res);
     if (req.url === '/go') {
       res.writeHead(302, { location: `${third.url}/widget` });
       res.end();
       return;
     }
-    const ok = req.headers.authorization === `Bearer ${state.access}`;
-    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ok }));
+    await answerApi(state, req, res);
   });
 });
 afterEach(async () => {

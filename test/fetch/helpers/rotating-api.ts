@@ -87,3 +87,14 @@ export async function answerRefresh(state: TokenState, res: http.ServerResponse)
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ access: state.access }));
 }
+
+/**
+ * The API of these tests: `/refresh` rotates the token; any other path answers 200 to the
+ * current token and 401 otherwise.
+ */
+export async function answerApi(state: TokenState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.url === '/refresh') return answerRefresh(state, res);
+  const ok = req.headers.authorization === `Bearer ${state.access}`;
+  res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ ok, auth: req.headers.authorization ?? null }));
+}
