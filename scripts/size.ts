@@ -18,11 +18,15 @@ import { priceParts, readmeTable } from './prices.js';
 // prepared once, a 401's stream body let go, calls to other origins not held, the call an
 // ejected session left out waited for by a session shared with other instances), and +80 for a
 // cooldown that a wall clock turned back does not stretch (its length on the monotonic clock).
-const CEILING = 7740;
+// Then +127 for the errors an app keeps letting go of the session (their stacks read, causes
+// too) and a request's own `transformResponse` judged below it.
+const CEILING = 7870;
 // Raised from 10 430 by the parts that came after it (getAccessToken, wwwAuthenticate and the
 // parser it exports, the expiry parts' clock, refreshOnWake), each priced below, and by the fixes
-// above with those of tabs, fetch and getAccessToken (+508 in all).
-const EVERYTHING_CEILING = 12690;
+// above with those of tabs, fetch and getAccessToken (+508 in all), then by a JWT's claims read in
+// milliseconds when a server writes them so, and the DPoP nonce challenge with its nonce (+24),
+// and the two fixes above the core ceiling's last (+129).
+const EVERYTHING_CEILING = 12850;
 
 const column = (text: string): string => text.padEnd(56);
 const bytes = (size: { minified: number; gzipped: number }): string =>
@@ -67,5 +71,16 @@ const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 if (!readme.includes(`<!-- generated:sizes -->\n${readmeTable({ core, parts, everything, fetchOnly })}\n<!-- /generated:sizes -->`)) {
   failed = true;
   console.error('\nThe size table in README.md is not what was measured: run `npm run bench -- --bytes`.');
+}
+// And so are the figures its prose quotes, in the table's unit (1 kB = 1 024 bytes).
+const kB = (size: { gzipped: number }): string => (size.gzipped / 1024).toFixed(1);
+for (const quoted of [
+  `${kB(core)} kB gzip in an app's production build (${kB(fetchOnly)} kB for \`fetch\` alone`,
+  `its build bundles ${kB(fetchOnly)} kB gzip of the library`,
+]) {
+  if (!readme.includes(quoted)) {
+    failed = true;
+    console.error(`\nREADME.md no longer says what was measured; it should say: ${quoted}`);
+  }
 }
 process.exitCode = failed ? 1 : 0;

@@ -1,8 +1,9 @@
 /**
  * The server's own words, a part an app opts into with `challenges: wwwAuthenticate()`: a 401 or
  * 403 whose `WWW-Authenticate` says that the user must authenticate again more strongly (step-up,
- * RFC 9470) or that the token lacks a scope (RFC 6750) is not expired credentials. A refresh
- * cannot fix it, so none is made and the session does not end. An app that does not import it
+ * RFC 9470), that the token lacks a scope (RFC 6750) or that the DPoP proof needs the server's
+ * new nonce (RFC 9449) is not expired credentials. A refresh cannot fix it, so none is made and
+ * the session does not end. An app that does not import it
  * does not bundle it.
  */
 import type { Challenge } from './www-authenticate.js';
@@ -10,7 +11,7 @@ import { parseChallenges } from './www-authenticate.js';
 import type { RefreshSession } from './session.js';
 
 /** The `error` codes of a challenge that a refresh cannot answer. */
-export type RefusalCode = 'insufficient_user_authentication' | 'insufficient_scope';
+export type RefusalCode = 'insufficient_user_authentication' | 'insufficient_scope' | 'use_dpop_nonce';
 
 /**
  * What the server asked for instead of fresh credentials, from the first challenge of its
@@ -19,7 +20,7 @@ export type RefusalCode = 'insufficient_user_authentication' | 'insufficient_sco
 export interface AuthChallenge {
   /** The answer's status: 401 for step-up, usually 403 for a missing scope. */
   readonly status: number;
-  /** `insufficient_user_authentication` (step-up) or `insufficient_scope`. */
+  /** `insufficient_user_authentication` (step-up), `insufficient_scope` or `use_dpop_nonce` (DPoP). */
   readonly error: RefusalCode;
   /** The server's explanation for the developer (RFC 6750), if it gave one; not meant for users. */
   readonly error_description: string | undefined;
@@ -29,6 +30,8 @@ export interface AuthChallenge {
   readonly max_age: number | undefined;
   /** A missing scope: the scopes the request needs (space-separated). */
   readonly scope: string | undefined;
+  /** DPoP: the nonce to put in the next proof, from the answer's `DPoP-Nonce` header. */
+  readonly dpop_nonce: string | undefined;
   /** The whole challenge, as parsed. */
   readonly challenge: Challenge;
 }
@@ -41,21 +44,19 @@ export interface Challenges {
   guard<A>(check: (answer: A) => boolean, session: RefreshSession): (answer: A) => boolean;
 }
 
-const REFUSALS: ReadonlySet<string> = new Set<RefusalCode>(['insufficient_user_authentication', 'insufficient_scope']);
+const REFUSALS: ReadonlySet<string> = new Set<RefusalCode>(['insufficient_user_authentication', 'insufficient_scope', 'use_dpop_nonce']);
 
 interface AnswerLike {
   readonly status?: unknown;
   readonly headers?: unknown;
 }
 
-/** The `WWW-Authenticate` of an axios response (`AxiosHeaders` or a plain object) or a fetch `Response`. */
-function headerOf(headers: unknown): string | readonly string[] | undefined {
+/** Header `name` (lower case) of an axios response (`AxiosHeaders` or a plain object) or a fetch `Response`. */
+function headerOf(headers: unknown, name: string): string | readonly string[] | undefined {
   if (typeof headers !== 'object' || headers === null) return undefined;
   const get = (headers as { get?: unknown }).get;
   const value: unknown =
-    typeof get === 'function'
-      ? (get as (name: string) => unknown).call(headers, 'www-authenticate')
-      : (headers as Record<string, unknown>)['www-authenticate'];
+    typeof get === 'function' ? (get as (name: string) => unknown).call(headers, name) : (headers as Record<string, unknown>)[name];
   return typeof value === 'string' || Array.isArray(value) ? (value as string | string[]) : undefined;
 }
 
@@ -88,19 +89,21 @@ export function challengeOf(value: unknown): AuthChallenge | undefined {
   const answer = answerOf(value);
   const status = answer?.status;
   if (status !== 401 && status !== 403) return undefined;
-  for (const challenge of parseChallenges(headerOf(answer?.headers))) {
+  for (const challenge of parseChallenges(headerOf(answer?.headers, 'www-authenticate'))) {
     const { error, error_description, acr_values, max_age, scope } = challenge.params;
     if (error === undefined || !REFUSALS.has(error)) continue;
     const seconds = max_age === undefined || !/^\d+$/.test(max_age) ? undefined : Number(max_age);
-    return { status, error: error as RefusalCode, error_description, acr_values, max_age: seconds, scope, challenge };
+    const nonce = headerOf(answer?.headers, 'dpop-nonce');
+    const dpop_nonce = typeof nonce === 'string' ? nonce : undefined;
+    return { status, error: error as RefusalCode, error_description, acr_values, max_age: seconds, scope, dpop_nonce, challenge };
   }
   return undefined;
 }
 
 /**
  * Reads the server's `WWW-Authenticate` before a 401 or 403 counts as expired credentials. A
- * challenge with `error="insufficient_user_authentication"` (step-up) or
- * `error="insufficient_scope"` is not refreshed and does not end the session: the caller gets the
+ * challenge with `error="insufficient_user_authentication"` (step-up),
+ * `error="insufficient_scope"` or `error="use_dpop_nonce"` is not refreshed and does not end the session: the caller gets the
  * answer as it is, with the parsed challenge on the error as `challenge` (see
  * {@link challengeOf}), and observers a `challenged` event. `error="invalid_token"` and a 401
  * without a challenge refresh as before.

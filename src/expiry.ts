@@ -51,7 +51,10 @@ interface Claims {
   iat: number | undefined;
 }
 
-const ms = (seconds: unknown): number | undefined => (typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : undefined);
+// A NumericDate counts seconds; some servers write milliseconds, which read as seconds would put
+// the token's end some 50 000 years away. Whichever reading is nearer to now is meant.
+const ms = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? inMilliseconds(value, Date.now()) : undefined;
 
 /** The `exp` and `iat` claims of a JWT's payload, decoded without checking the signature. */
 function decodeClaims(token: string | null | undefined): Claims | undefined {

@@ -3,6 +3,7 @@
  * before any interceptor runs; the library writes down there what it will need later, and puts
  * its own adapter on the request unless nothing can need it.
  */
+import axios from 'axios';
 import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
 import type { InstanceState } from './instance-state.js';
 import { moves } from './session.js';
@@ -71,12 +72,26 @@ export const sendingOf = (config: InternalAxiosRequestConfig, alone: boolean, ad
   sent: moves(),
 });
 
+// axios's own response transforms, read once: they turn a body that is not JSON into an AxiosError.
+let builtIn: ReadonlySet<unknown> | undefined;
+
 /**
- * Records a request as axios starts it. `alone` tells whether the library's response
+ * Whether the request has a `transformResponse` of the app's own. axios runs it on a 401's body
+ * too, before any response interceptor: one that expects the success's shape throws there, and
+ * the library's interceptor would get that error instead of the 401.
+ */
+function ownTransform({ transformResponse }: InternalAxiosRequestConfig): boolean {
+  builtIn ??= new Set([axios.defaults.transformResponse].flat());
+  const known = builtIn;
+  return (Array.isArray(transformResponse) ? transformResponse : [transformResponse]).some((transform) => transform != null && !known.has(transform));
+}
+
+/**
+ * Records a request as axios starts it. `last` tells whether the library's response
  * interceptor is the only one. The session's token is attached by the library's adapter, so a
  * request left alone gets that adapter when a session sends a token.
  */
-export function record(state: InstanceState, config: InternalAxiosRequestConfig, alone: boolean): boolean {
+export function record(state: InstanceState, config: InternalAxiosRequestConfig, last: boolean): boolean {
   const { attachments, inForce, instance, hooks } = state;
   // A request that `refresh` sends through this instance belongs to the refresh: held, it
   // would wait for itself; refreshed, a dead session could never end.
@@ -84,6 +99,8 @@ export function record(state: InstanceState, config: InternalAxiosRequestConfig,
   const bearer = inForce.some(({ session }) => session.bearer);
   const login = config.skipAuthRefresh === true && state.loggingIn(config).length > 0;
   if (config.skipAuthRefresh === true && !bearer && !login) return false;
+  // Judged by the library's response interceptor alone only when nothing runs between the adapter and it.
+  const alone = last && !ownTransform(config);
   carrier(config)[SENT] = sendingOf(
     config,
     alone,

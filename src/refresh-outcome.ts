@@ -19,6 +19,29 @@ export class RefreshFailure extends Error {
   ) {
     // Never shown: the transports turn it into the error each waiting request rejects with.
     super();
+    // The app is given its cause, which was most often made while the session's functions ran.
+    unpin(cause);
+  }
+}
+
+/**
+ * Reads the stack of `error` and of its causes, which formats them. Until then V8 keeps the
+ * function and `this` of each frame an error was made in, and all that they hold: an error made
+ * while a session's functions ran (a timeout, a failed answer, the session's end, one that
+ * `refresh` threw at once) would keep the session, its `refresh` and the instance that `refresh`
+ * closes over alive for as long as an app keeps the error. Called once the error's name and
+ * message are final, since the stack's first line is made from them.
+ */
+function unpin(error: unknown): void {
+  try {
+    // A few causes deep: a cause chain may loop.
+    for (let depth = 0; depth < 4 && typeof error === 'object' && error !== null; depth += 1) {
+      // A call, which no minifier drops as it may a property read whose value goes unused.
+      Reflect.get(error, 'stack');
+      error = (error as { cause?: unknown }).cause;
+    }
+  } catch {
+    // A getter that throws (a hostile error, a revoked proxy) keeps its frames; nothing else changes.
   }
 }
 
@@ -26,9 +49,13 @@ export class RefreshFailure extends Error {
 export const describeRequest = ({ method, url }: { readonly method?: string | undefined; readonly url?: string | undefined }): string =>
   `${(method ?? 'get').toUpperCase()} ${url?.split(/[?#]/)[0] ?? ''}`;
 
-/** Names in an error's message the request that started the refresh it failed with. */
+/**
+ * Names in an error's message the request that started the refresh it failed with. Every error
+ * the app is given for a failed refresh passes here last, so its stack is formatted here.
+ */
 export function naming<E extends Error>(error: E, failure: RefreshFailure): E {
   if (failure.startedBy) error.message += ` (the refresh was started by ${failure.startedBy})`;
+  unpin(error);
   return error;
 }
 

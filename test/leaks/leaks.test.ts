@@ -42,6 +42,8 @@ const INSTANCES = count(10_000);
 // Fewer for instances dropped without eject: until they are collected, each refresh still
 // looks at every one of them, so the scenario takes time that grows with the square of them.
 const DROPPED = count(500);
+// Instances whose errors the app keeps after dropping them, for each way a refresh fails.
+const KEPT = count(500);
 
 describe('memory (child node --expose-gc)', () => {
   it(
@@ -101,6 +103,28 @@ describe('memory (child node --expose-gc)', () => {
         handlersLeft: 0,
         timersLeft: 0,
       });
+    },
+    LIMIT,
+  );
+
+  // An error made while the session's own functions run records them in its stack until the
+  // stack is read: kept by the app, it must not keep the session, nor the instance its `refresh`
+  // closes over.
+  it.each([
+    ['timeout', { RefreshFailedError: KEPT }],
+    ['failed-answer', { RefreshFailedError: KEPT }],
+    ['session-ended', { SessionExpiredError: 2 * KEPT }],
+    ['thrown-at-once', { SessionExpiredError: KEPT }],
+    ['thrown-with-cause', { SessionExpiredError: KEPT }],
+    ['get-access-token', { RefreshFailedError: 2 * KEPT }],
+    ['ejected', { RefreshFailedError: KEPT, AxiosError: KEPT }],
+    ['fetch-get-access-token', { RefreshFailedError: KEPT }],
+  ])(
+    `collects ${formatCount(KEPT)} dropped instances and sessions whose errors the app keeps: %s`,
+    async (name, outcomes) => {
+      const result = await script('kept-errors', [name], { COUNT: String(KEPT) });
+
+      expect(result).toMatchObject({ instances: KEPT, outcomes, alive: 0 });
     },
     LIMIT,
   );
