@@ -52,8 +52,10 @@ export interface RefreshFailedEvent {
   error: unknown;
   /**
    * For a transient failure: when a new refresh may reach the server, in ms since the epoch
-   * (`Retry-After`, or the backoff). `undefined` when the session ended, or when the refresh
-   * timed out and its call is still out (its own outcome is reported when it settles).
+   * (`Retry-After`, or the backoff). `undefined` when the session ended, when the refresh
+   * timed out and its call is still out (its own outcome is reported when it settles), or when
+   * the server rejected a call whose credentials a log-in replaced while it was out (`ended` is
+   * false: the log-in's credentials are the session's).
    */
   retryAt: number | undefined;
 }

@@ -4,7 +4,7 @@
  */
 import { ERR_BODY_NOT_REPLAYABLE, ERR_REFRESH_FAILED, ERR_SESSION_EXPIRED } from './codes.js';
 import type { RefreshFailedErrorLike, SessionExpiredErrorLike } from './codes.js';
-import { RefreshFailure, naming } from './refresh-outcome.js';
+import { RefreshFailure, naming, unpin } from './refresh-outcome.js';
 
 /** The call an error is about, as a log may show it: without query string, headers or body. */
 export interface FetchRequestSummary {
@@ -87,7 +87,10 @@ export class RefreshFailedError extends Error implements RefreshFailedErrorLike 
 
 /** An answer that failed, as an error whose `response` is that answer. */
 export function answerError(response: { readonly status: number }): Error & { readonly response: typeof response } {
-  return Object.assign(new Error(`Request failed with status code ${response.status}`), { response });
+  const error = Object.assign(new Error(`Request failed with status code ${response.status}`), { response });
+  // Made while a wrapped call runs, and kept by `refresh` or as a cause: see `unpin`.
+  unpin(error);
+  return error;
 }
 
 /** What a call that waited on a refresh rejects with: one of the errors above for a failed refresh, anything else as it is. */
@@ -103,8 +106,10 @@ export function requestError(failure: unknown, request?: { readonly method: stri
 
 /** The error a call whose body is a stream rejects with instead of being sent again. */
 export function notReplayable(response: Response, cause: Error): Error {
-  return Object.assign(
+  const error = Object.assign(
     new Error('Cannot send the request again after the refresh: its body is a stream, which can be read only once', { cause }),
     { code: ERR_BODY_NOT_REPLAYABLE, response },
   );
+  unpin(error);
+  return error;
 }

@@ -132,14 +132,12 @@ function waitFor<T>(work: Promise<T>, signal: AbortSignal | null | undefined): P
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       reject(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
     };
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
+    // Handled even when the call was aborted already: a failure nobody reads would go unhandled.
     work.then(resolve, reject).finally(() => {
       signal.removeEventListener('abort', onAbort);
     });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 

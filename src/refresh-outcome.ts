@@ -32,7 +32,7 @@ export class RefreshFailure extends Error {
  * closes over alive for as long as an app keeps the error. Called once the error's name and
  * message are final, since the stack's first line is made from them.
  */
-function unpin(error: unknown): void {
+export function unpin(error: unknown): void {
   try {
     // A few causes deep: a cause chain may loop.
     for (let depth = 0; depth < 4 && typeof error === 'object' && error !== null; depth += 1) {

@@ -376,10 +376,13 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     }
     if (failure?.expired && current.loggedIn && !isSessionExpiredError(failure.cause)) {
       // The server rejected credentials that a log-in replaced while the call was out: its waiters
-      // are sent again with the log-in's, as is any request sent before it. An end the app's own
-      // `refresh` chose still ends.
+      // are sent again with the log-in's, as is any request sent before it, and the backoff starts
+      // over, as after any log-in. Observers hear of a failed call that ended nothing. An end the
+      // app's own `refresh` chose still ends.
       epoch = ++count;
       lastSuccess = epoch;
+      failures = 0;
+      session.tell?.('refresh-failed', current, new RefreshFailure(false, failure.cause));
       release(wave);
       return;
     }

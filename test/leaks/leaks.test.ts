@@ -124,7 +124,7 @@ describe('memory (child node --expose-gc)', () => {
     async (name, outcomes) => {
       const result = await script('kept-errors', [name], { COUNT: String(KEPT) });
 
-      expect(result).toMatchObject({ instances: KEPT, outcomes, alive: 0 });
+      expect(result).toMatchObject({ made: KEPT, outcomes, alive: 0 });
     },
     LIMIT,
   );

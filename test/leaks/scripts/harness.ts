@@ -45,6 +45,39 @@ export function report(result: object): void {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
+/** One way of failing: makes what must not stay alive (telling `made` of it) and gives back the errors the app got. */
+export type KeptErrorsScenario<M> = (made: (made: M) => void) => Promise<unknown[]>;
+
+/**
+ * Runs the scenario named on the command line `count` times, each in a call of its own (a
+ * suspended loop could still point at the last one), keeps every error it gives as an app's error
+ * log would, collects, and reports how many errors of each `key` were kept and how many of the
+ * objects `refsOf` names are still alive.
+ */
+export async function keepErrors<M>(
+  scenarios: Record<string, KeptErrorsScenario<M>>,
+  refsOf: (made: M) => object[],
+  key: (error: unknown) => string,
+  count: number,
+): Promise<void> {
+  const name = process.argv[2] ?? '';
+  const scenario = scenarios[name];
+  if (!scenario) throw new Error(`unknown scenario ${name}; one of: ${Object.keys(scenarios).join(', ')}`);
+  const kept: unknown[] = [];
+  const refs: Array<WeakRef<object>> = [];
+  const outcomes = new Map<string, number>();
+  const useOne = async (): Promise<void> => {
+    const errors = await scenario((made) => {
+      for (const object of refsOf(made)) refs.push(new WeakRef(object));
+    });
+    for (const error of errors) outcomes.set(key(error), (outcomes.get(key(error)) ?? 0) + 1);
+    kept.push(...errors);
+  };
+  for (let i = 0; i < count; i += 1) await useOne();
+  await collect();
+  report({ scenario: name, made: count, kept: kept.length, outcomes: Object.fromEntries(outcomes), alive: alive(refs) });
+}
+
 /**
  * An auth server in memory that answers at once, without sockets or timers: `/refresh` issues a
  * new access token, anything else is 200 with the current one and 401 without.

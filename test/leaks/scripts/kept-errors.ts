@@ -11,7 +11,8 @@ import { SessionExpiredError, createRefreshInterceptor, getAccessToken } from '.
 import type { RefreshInterceptorOptions } from '../../../src/index.js';
 import { bearer, createRefreshFetch, createRefreshSession } from '../../../src/fetch.js';
 import { respond } from '../../helpers/memory-adapter.js';
-import { alive, collect, report } from './harness.js';
+import { keepErrors } from './harness.js';
+import type { KeptErrorsScenario } from './harness.js';
 
 const COUNT = Number(process.env.COUNT ?? 500);
 
@@ -81,7 +82,7 @@ const caught = (promise: Promise<unknown>): Promise<unknown> => promise.then(() 
  * Each scenario makes one instance, fails it its way and gives back the errors the app sees;
  * `made` is told of what must not stay alive.
  */
-const scenarios: Record<string, (made: (m: Made | Fetched) => void) => Promise<unknown[]>> = {
+const scenarios: Record<string, KeptErrorsScenario<Made | Fetched>> = {
   // `refresh` outlasts `refreshTimeout`: the waiting request rejects with RefreshFailedError.
   timeout: async (made) => {
     const m = make('never', { refreshTimeout: 5 });
@@ -148,25 +149,9 @@ const scenarios: Record<string, (made: (m: Made | Fetched) => void) => Promise<u
   },
 };
 
-const name = process.argv[2] ?? '';
-const scenario = scenarios[name];
-if (!scenario) throw new Error(`unknown scenario ${name}; one of: ${Object.keys(scenarios).join(', ')}`);
-
-const kept: unknown[] = [];
-const refs: Array<WeakRef<object>> = [];
-const outcomes = new Map<string, number>();
-// Each instance in a call of its own: a suspended loop could still point at the last one.
-const useOne = async (): Promise<void> => {
-  const errors = await scenario((made) => {
-    if ('api' in made) refs.push(new WeakRef(made.api), new WeakRef(made.interceptor), new WeakRef(made.interceptor.session));
-    else refs.push(new WeakRef(made.authFetch), new WeakRef(made.session));
-  });
-  for (const error of errors) {
-    const key = error instanceof Error ? error.name : String(error);
-    outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-  }
-  kept.push(...errors);
-};
-for (let i = 0; i < COUNT; i += 1) await useOne();
-await collect();
-report({ scenario: name, instances: COUNT, kept: kept.length, outcomes: Object.fromEntries(outcomes), alive: alive(refs) });
+await keepErrors(
+  scenarios,
+  (made) => ('api' in made ? [made.api, made.interceptor, made.interceptor.session] : [made.authFetch, made.session]),
+  (error) => (error instanceof Error ? error.name : String(error)),
+  COUNT,
+);

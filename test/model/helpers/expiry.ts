@@ -22,6 +22,8 @@ interface Known {
  */
 export class KnownExpiries {
   private readonly tokens = new Map<string, Known>();
+  /** What the latest refresh stored: the library knows it by its expiry alone. */
+  private handed: Known | undefined;
 
   constructor(
     readonly margin: number,
@@ -32,17 +34,25 @@ export class KnownExpiries {
   /** `refreshedAt`: the time a refresh stored it, for a token that did not come with the app. */
   learn(token: string, expiresAt: number, storedAt: number, refreshedAt?: number): void {
     const ignored = refreshedAt !== undefined && refreshedAt >= expiresAt - this.margin;
-    this.tokens.set(token, { expiresAt, storedAt, ignored });
+    const known = { expiresAt, storedAt, ignored };
+    this.tokens.set(token, known);
+    if (refreshedAt !== undefined) this.handed = known;
   }
 
   expiresAt(token: string): number | undefined {
     return this.tokens.get(token)?.expiresAt;
   }
 
-  /** Whether a request about to go out with `token` at `time` must first wait for a refresh. */
+  /**
+   * Whether a request about to go out with `token` at `time` must first wait for a refresh. The
+   * library tells tokens apart by their expiry only: a log-in's token that expires when the one
+   * the latest refresh stored within the margin does is trusted as that one is.
+   */
   due(token: string, time: number): boolean {
     const known = this.tokens.get(token);
-    return known !== undefined && !known.ignored && time >= known.expiresAt - this.margin;
+    if (known === undefined) return false;
+    const ignored = known.ignored || (this.handed?.ignored === true && this.handed.expiresAt === known.expiresAt);
+    return !ignored && time >= known.expiresAt - this.margin;
   }
 
   describe(token: string): string {

@@ -62,7 +62,7 @@ async function startLoopback(model: ModelServer): Promise<Loopback> {
     };
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/refresh') {
-      const call = model.arriveRefresh();
+      const call = model.arriveRefresh(presentedToken(body));
       onGone = () => {
         model.abandonRefresh(call);
       };
@@ -77,8 +77,8 @@ async function startLoopback(model: ModelServer): Promise<Loopback> {
       return;
     }
     if (path === '/login') {
-      timer = later(1, () => {
-        if (!gone) send(model.login());
+      timer = later(model.arriveLogin(), () => {
+        if (!gone) send(model.answerLogin());
       });
       return;
     }

@@ -109,8 +109,8 @@ export class MemoryTransport {
       let due: number | undefined;
       let deliver: () => void;
       if (config.url === '/refresh') {
-        const call = this.server.arriveRefresh();
         const presented = presentedToken(config.data);
+        const call = this.server.arriveRefresh(presented);
         onCancelled = () => {
           this.server.abandonRefresh(call);
         };
@@ -125,9 +125,9 @@ export class MemoryTransport {
           reject(new AxiosError('socket hang up', 'ECONNRESET', config, {}));
         };
       } else if (config.url === '/login') {
-        due = Date.now() + 1;
+        due = Date.now() + this.server.arriveLogin();
         deliver = () => {
-          answer(this.server.login());
+          answer(this.server.answerLogin());
         };
       } else if (id !== undefined) {
         due = Date.now() + this.server.arrive(id);
@@ -177,7 +177,7 @@ export interface Scheduled {
 export function scheduledEvents(schedule: SchedulePlan): Scheduled[] {
   const events: Scheduled[] = [];
   for (const at of schedule.expiries) events.push({ at, run: (world) => { world.expire(); } });
-  for (const login of schedule.logins) events.push({ at: login.at, run: (world) => { world.login(login.via); } });
+  for (const login of schedule.logins) events.push({ at: login.at, run: (world) => { world.login(login); } });
   schedule.requests.forEach((plan, id) => {
     events.push({ at: plan.at, run: (world) => { world.start(id); } });
     if (plan.abortAfter !== undefined) {

@@ -1,5 +1,8 @@
 import { refreshPlan } from './schedule.js';
-import type { RefreshPlan, SchedulePlan } from './schedule.js';
+import type { LoginHow, RefreshPlan, SchedulePlan } from './schedule.js';
+
+/** What the server says when it refuses a refresh token that a log-in revoked. */
+export const REVOKED = 'refresh token revoked by a log-in';
 
 /** What went wrong in one run, and what happened, for the failure message. */
 export class Log {
@@ -47,8 +50,11 @@ export interface ServerOptions {
  * refresh tokens, and a record of everything that the invariants are about. A request is
  * judged when it is answered (so a token can expire while a request is on the wire), and a
  * request aborted before its answer is never processed (so an abandoned refresh rotates nothing).
- * An access token dies when the schedule revokes it or, when the schedule refreshes before
- * expiry, at the end of a lifetime the server reports with it.
+ * An access token dies when the schedule revokes it, when a refresh replaces it or, when the
+ * schedule refreshes before expiry, at the end of a lifetime the server reports with it; a log-in
+ * adds one and leaves the others as they were. Each log-in starts a family of refresh tokens:
+ * a refresh presenting the newest token of a family the server has not revoked rotates it, and
+ * a log-in that revokes the families issued before it rejects a refresh presenting one of them.
  */
 export class ModelServer {
   /** Expiry events so far. */
@@ -57,6 +63,13 @@ export class ModelServer {
   rotations = 0;
   /** Refresh calls answered with a 4xx that ends a session (not 429). */
   rejected = 0;
+  /**
+   * Refresh calls made while the access token was still good, for the 401 of a request that was
+   * sent before a log-in the library could not see: the library could not know of the new token.
+   */
+  excused = 0;
+  /** The world says the next refresh call to arrive is one of those. */
+  excuseNext = false;
   /** Log-ins answered. */
   logins = 0;
   /** Refresh calls that presented a refresh token already used once. */
@@ -66,10 +79,17 @@ export class ModelServer {
   maxRefreshesInFlight = 0;
   /** Every refresh token the server issued, oldest first. */
   readonly issued: string[] = ['refresh-0'];
+  /** The access token issued last. */
   private access = 'access-0';
-  private refresh = 'refresh-0';
-  /** When the current access token reaches the end of its lifetime, in schedule time. */
-  private accessEnds: number;
+  /** The access tokens the server accepts, and when each reaches the end of its lifetime, in schedule time. */
+  private readonly live = new Map<string, number>();
+  /** The newest refresh token of each family not revoked, and the family of each refresh token issued. */
+  private readonly families = new Map<number, string>([[0, 'refresh-0']]);
+  private readonly familyOf = new Map<string, number>([['refresh-0', 0]]);
+  /** The access token issued last with each family's refresh tokens. */
+  private readonly familyAccess = new Map<number, string>([[0, 'access-0']]);
+  /** How the log-in the app is sending is answered. */
+  private loginPlan: Omit<LoginHow, 'via'> | undefined;
   /** Access tokens found within the margin of the end of their lifetime when a refresh arrived. */
   private readonly endingByLifetime = new Set<string>();
   private readonly used = new Set<string>();
@@ -87,13 +107,14 @@ export class ModelServer {
   ) {
     this.exact = options.exact;
     this.now = options.now;
-    this.accessEnds = schedule.ahead?.firstExpiry ?? Infinity;
+    this.live.set(this.access, schedule.ahead?.firstExpiry ?? Infinity);
   }
 
   static readonly initialTokens = { access: 'access-0', refresh: 'refresh-0' } as const;
 
-  get accessValid(): boolean {
-    return this.access.startsWith('access-') && this.now() < this.accessEnds;
+  private valid(token: string | undefined): boolean {
+    const ends = token === undefined ? undefined : this.live.get(token);
+    return ends !== undefined && this.now() < ends;
   }
 
   /** Access tokens (not revoked) that were within the margin of their lifetime's end when a refresh arrived. */
@@ -107,8 +128,8 @@ export class ModelServer {
 
   expire(): void {
     this.expiries += 1;
-    this.access = `expired-${this.expiries}`;
-    this.log.event('server: the access token expires');
+    this.live.clear();
+    this.log.event('server: the access tokens expire');
   }
 
   /** A request arrives; returns how long the server takes to answer it. */
@@ -128,16 +149,21 @@ export class ModelServer {
   }
 
   answer(id: number, token: string | undefined): Answer {
-    const status = token === this.access && this.accessValid ? 200 : 401;
+    const status = this.valid(token) ? 200 : 401;
     const statuses = this.statuses.get(id) ?? [];
     statuses.push(status);
     this.statuses.set(id, statuses);
-    const aged = token === this.access && status === 401 ? ', past its lifetime' : '';
+    const aged = token !== undefined && this.live.has(token) && status === 401 ? ', past its lifetime' : '';
     this.log.event(`server: r${id} answered ${status} (token ${token ?? 'none'}${aged})`);
     return { status, data: { id, token } };
   }
 
-  arriveRefresh(): RefreshCall {
+  /**
+   * A refresh call arrives, presenting `presented`. It is judged by the access token issued with
+   * that refresh token: a log-in the client had not heard of when it started the call may have
+   * issued a newer one since.
+   */
+  arriveRefresh(presented: string | undefined): RefreshCall {
     this.refreshCalls += 1;
     this.refreshesInFlight += 1;
     this.maxRefreshesInFlight = Math.max(this.maxRefreshesInFlight, this.refreshesInFlight);
@@ -149,29 +175,61 @@ export class ModelServer {
       this.log.violation(`refresh #${call.call} arrived while ${this.refreshesInFlight - 1} other refresh call(s) were in flight`);
     }
     const { ahead } = this.schedule;
-    const ending = ahead !== undefined && this.access.startsWith('access-') && this.now() >= this.accessEnds - ahead.margin;
-    if (ending) this.endingByLifetime.add(this.access);
-    if (this.accessValid && !ending) {
-      const margin = ahead ? `, ${this.accessEnds - ahead.margin - this.now()} ms before the margin of its expiry` : '';
-      this.log.violation(`refresh #${call.call} was made while the access token ${this.access} was still valid${margin}: no expiry called for it`);
+    const family = presented === undefined ? undefined : this.familyOf.get(presented);
+    const access = (family === undefined ? undefined : this.familyAccess.get(family)) ?? this.access;
+    const ends = this.live.get(access) ?? -Infinity;
+    const ending = ahead !== undefined && this.live.has(access) && this.now() >= ends - ahead.margin;
+    if (ending) this.endingByLifetime.add(access);
+    const excused = this.excuseNext;
+    this.excuseNext = false;
+    if (this.valid(access) && !ending) {
+      if (excused) {
+        this.excused += 1;
+        this.log.event(`server: refresh #${call.call} comes while ${access} of a log-in is good, for a request sent before the log-in`);
+      } else {
+        const margin = ahead ? `, ${ends - ahead.margin - this.now()} ms before the margin of its expiry` : '';
+        this.log.violation(`refresh #${call.call} was made while the access token ${access} was still valid${margin}: no expiry called for it`);
+      }
     }
     return call;
   }
 
+  /** The app is about to send a log-in: how the server answers it. */
+  expectLogin(plan: Omit<LoginHow, 'via'>): void {
+    this.loginPlan = plan;
+  }
+
+  /** The log-in arrives: how long the server takes to answer it. */
+  arriveLogin(): number {
+    return this.loginPlan?.latency ?? 1;
+  }
+
+  /** The log-in the app sent is answered. */
+  answerLogin(): Answer {
+    const revokes = this.loginPlan?.revokes ?? false;
+    this.loginPlan = undefined;
+    return this.login(revokes);
+  }
+
   /**
-   * A log-in: a new pair of tokens, whatever the client held before. With lifetimes, the access
-   * token lives `lifetime` from now, as refreshed ones do.
+   * A log-in: a new access token and a new family of refresh tokens, whatever the client held
+   * before; `revokes`: every refresh token issued before is refused from now on. With lifetimes,
+   * the access token lives `lifetime` from now, as refreshed ones do.
    */
-  login(): Answer {
+  login(revokes: boolean): Answer {
     this.logins += 1;
     this.access = `access-login-${this.logins}`;
-    this.refresh = `refresh-login-${this.logins}`;
-    this.issued.push(this.refresh);
-    this.log.event(`server: log-in ${this.logins} issues ${this.access}`);
+    const refresh = `refresh-login-${this.logins}`;
+    if (revokes) this.families.clear();
+    this.families.set(this.logins, refresh);
+    this.familyOf.set(refresh, this.logins);
+    this.familyAccess.set(this.logins, this.access);
+    this.issued.push(refresh);
+    this.log.event(`server: log-in ${this.logins} issues ${this.access}${revokes ? ' and revokes the refresh tokens issued before' : ''}`);
     const lifetime = this.schedule.ahead?.lifetime;
-    if (lifetime === undefined) return { status: 200, data: { access: this.access, refresh: this.refresh } };
-    this.accessEnds = this.now() + lifetime;
-    return { status: 200, data: { access: this.access, refresh: this.refresh, expiresIn: lifetime } };
+    this.live.set(this.access, lifetime === undefined ? Infinity : this.now() + lifetime);
+    if (lifetime === undefined) return { status: 200, data: { access: this.access, refresh } };
+    return { status: 200, data: { access: this.access, refresh, expiresIn: lifetime } };
   }
 
   /** The client gave up on a refresh call before it was answered. */
@@ -195,18 +253,29 @@ export class ModelServer {
       this.reuses += 1;
       this.log.violation(`refresh #${call} presented ${presented}, a refresh token that was already rotated`);
     }
-    if (plan.outcome !== 'ok' || presented !== this.refresh) {
+    const family = presented === undefined ? undefined : this.familyOf.get(presented);
+    const current = family !== undefined && this.families.get(family) === presented;
+    if (plan.outcome !== 'ok' || presented === undefined || family === undefined || !current) {
       this.rejected += 1;
+      if (plan.outcome === 'ok' && family !== undefined && !this.families.has(family)) {
+        this.log.event(`server: refresh #${call} presented ${presented ?? 'nothing'}, revoked by a log-in`);
+        return { status: 401, data: { detail: REVOKED } };
+      }
       return { status: 401, data: { detail: 'refresh token invalid' } };
     }
-    this.used.add(this.refresh);
+    this.used.add(presented);
     this.rotations += 1;
     this.access = `access-${this.rotations}`;
-    this.refresh = `refresh-${this.rotations}`;
-    this.issued.push(this.refresh);
+    const refresh = `refresh-${this.rotations}`;
+    this.families.set(family, refresh);
+    this.familyOf.set(refresh, family);
+    this.familyAccess.set(family, this.access);
+    this.issued.push(refresh);
     const lifetime = this.schedule.ahead?.lifetime;
-    if (lifetime === undefined) return { status: 200, data: { access: this.access, refresh: this.refresh } };
-    this.accessEnds = this.now() + lifetime;
-    return { status: 200, data: { access: this.access, refresh: this.refresh, expiresIn: lifetime } };
+    // A refresh replaces every access token: only the one it issues is good.
+    this.live.clear();
+    this.live.set(this.access, lifetime === undefined ? Infinity : this.now() + lifetime);
+    if (lifetime === undefined) return { status: 200, data: { access: this.access, refresh } };
+    return { status: 200, data: { access: this.access, refresh, expiresIn: lifetime } };
   }
 }

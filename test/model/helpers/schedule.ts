@@ -46,13 +46,32 @@ export interface RefreshPlan {
 }
 
 /**
- * The app logs in again: when the session has ended, with a `skipAuthRefresh` POST through an
- * instance (`post`) or by telling the session (`begin`); otherwise it only calls `begin()`, which
- * must change nothing.
+ * How the app logs in, and how the auth server answers: `post` is a `skipAuthRefresh` POST
+ * through an instance, answered after `latency` ms with a new access token and a new family of
+ * refresh tokens (`revokes`: the server revokes every refresh token it issued before, so that a
+ * refresh call still out that presents one is rejected); `begin` is a log-in the library cannot
+ * see, which the app tells the session of with `begin()` once the session has ended (before
+ * that, `begin()` must change nothing).
  */
-export interface LoginPlan {
-  readonly at: number;
+export interface LoginHow {
   readonly via: 'begin' | 'post';
+  readonly latency: number;
+  readonly revokes: boolean;
+}
+
+/** A log-in at a moment of the schedule, whatever the session is doing then. */
+export interface LoginPlan extends LoginHow {
+  readonly at: number;
+}
+
+/**
+ * A log-in that races refresh call number `call` (1 for the first): the user logs in `after` ms
+ * after it starts, mostly while it is out (for a late one, after its waiters gave up), now and
+ * then just after it settled.
+ */
+export interface LoginRace extends LoginHow {
+  readonly call: number;
+  readonly after: number;
 }
 
 /**
@@ -80,8 +99,9 @@ export interface SchedulePlan {
   readonly refreshes: readonly RefreshPlan[];
   readonly eject: { readonly at: number; readonly which: Which } | undefined;
   readonly logins: readonly LoginPlan[];
+  readonly races: readonly LoginRace[];
   /** onSessionExpired sends the user to log in, and they are back `after` ms later; `undefined`: they never come back. */
-  readonly relogin: { readonly after: number; readonly via: LoginPlan['via'] } | undefined;
+  readonly relogin: (LoginHow & { readonly after: number }) | undefined;
   /**
    * When each burst of traffic begins, in ms: the first at 0, the others after a pause, so that
    * requests come during a cooldown and after it (up to a minute, for a capped Retry-After).
@@ -105,6 +125,10 @@ function describeRequest(plan: RequestPlan, id: number, shared: boolean): string
   return `  r${id}${on}${skip} at ${plan.at} ms, answered after ${plan.latency} ms (retry ${plan.retryLatency} ms)${abort}`;
 }
 
+function describeLogin(login: LoginHow): string {
+  return login.via === 'begin' ? 'begin' : `post answered after ${login.latency} ms${login.revokes ? ', revoking the refresh tokens issued before' : ''}`;
+}
+
 function describeAhead(ahead: AheadPlan | undefined): string {
   if (!ahead) return 'no expiresAt: tokens live until revoked';
   return `expiresAt with refreshMargin ${ahead.margin} ms: the first token dies at ${ahead.firstExpiry} ms, each new one ${ahead.lifetime} ms after it is issued`;
@@ -120,7 +144,8 @@ export function describeSchedule(schedule: SchedulePlan): string {
     const late = plan.ignoresSignal && plan.outcome !== 'hang' ? ', ignoring its signal' : '';
     return `#${i + 1} ${plan.outcome}${retryAfter}${plan.outcome === 'hang' ? '' : ` after ${plan.latency} ms`}${late}`;
   });
-  const logins = schedule.logins.map((login) => `${login.at} ms (${login.via})`);
+  const logins = schedule.logins.map((login) => `${login.at} ms (${describeLogin(login)})`);
+  const races = schedule.races.map((race) => `${race.after} ms after refresh #${race.call} starts (${describeLogin(race)})`);
   const { stack } = schedule;
   const again = { no: 'attached once', same: 'attached twice with the same options', new: 'attached again with new options' }[stack.again];
   return [
@@ -130,7 +155,7 @@ export function describeSchedule(schedule: SchedulePlan): string {
     describeAhead(schedule.ahead),
     `refresh calls: ${[...refreshes, `then ok after ${DEFAULT_REFRESH.latency} ms`].join(', ')}`,
     `bursts of traffic from: ${schedule.bursts.map((t) => `${t} ms`).join(', ')}; Math.random() = ${schedule.random}`,
-    `log-ins: ${logins.length === 0 ? 'none' : logins.join(', ')}; ${schedule.relogin ? `after onSessionExpired, ${schedule.relogin.after} ms later (${schedule.relogin.via})` : 'none after onSessionExpired'}`,
+    `log-ins: ${logins.length === 0 ? 'none' : logins.join(', ')}; racing refreshes: ${races.length === 0 ? 'none' : races.join(', ')}; ${schedule.relogin ? `after onSessionExpired, ${schedule.relogin.after} ms later (${describeLogin(schedule.relogin)})` : 'none after onSessionExpired'}`,
     `${schedule.requests.length} requests:`,
     ...schedule.requests.map((plan, id) => describeRequest(plan, id, schedule.shared)),
   ].join('\n');
@@ -270,6 +295,73 @@ function refreshArbitrary(scale: TimeScale, outcomes: readonly RefreshOutcome[])
     );
 }
 
+/** How a log-in is made: a POST `posts` times as often as `begin()`, half the time answered at once. */
+function loginHow(scale: TimeScale, posts: number) {
+  return {
+    via: fc.oneof({ arbitrary: fc.constant<LoginHow['via']>('post'), weight: posts }, { arbitrary: fc.constant<LoginHow['via']>('begin'), weight: 1 }),
+    latency: fc.oneof(
+      { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 },
+      { arbitrary: fc.integer({ min: 0, max: scale.refreshLatency }), weight: 1 },
+    ),
+    revokes: fc.boolean(),
+  };
+}
+
+/**
+ * A log-in racing a refresh call, as drawn: when it is sent, as a share of the time the call takes
+ * to be answered (past 1: after it was answered, during the cooldown or the end that followed);
+ * whether it is answered before or after the call; what the call's answer is then (`planned`: as
+ * the list of refresh calls has it); `late`: the call ignores its signal and is answered past
+ * `refreshTimeout`, and the log-in is sent after its waiters gave up.
+ */
+interface RaceDraw {
+  readonly call: number;
+  readonly share: number;
+  readonly answered: 'first' | 'after';
+  readonly outcome: 'planned' | 'ok' | '401' | '500';
+  readonly late: boolean;
+  readonly login: LoginHow;
+}
+
+function raceArbitrary(): fc.Arbitrary<RaceDraw> {
+  return fc.record({
+    call: fc.integer({ min: 1, max: 3 }),
+    share: fc.oneof(
+      { arbitrary: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), weight: 3 },
+      { arbitrary: fc.double({ min: 1, max: 2, maxExcluded: true, noNaN: true }), weight: 1 },
+    ),
+    answered: fc.oneof({ arbitrary: fc.constant<RaceDraw['answered']>('first'), weight: 3 }, { arbitrary: fc.constant<RaceDraw['answered']>('after'), weight: 2 }),
+    outcome: fc.oneof(
+      { arbitrary: fc.constantFrom<RaceDraw['outcome']>('planned', '500'), weight: 2 },
+      { arbitrary: fc.constantFrom<RaceDraw['outcome']>('ok', '401'), weight: 4 },
+    ),
+    late: fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 1 }),
+    // A POST: begin() before an end changes nothing, and the timed log-ins try it.
+    login: fc.record({ via: fc.constant<LoginHow['via']>('post'), latency: fc.integer({ min: 0, max: 3 }), revokes: fc.boolean() }),
+  });
+}
+
+/**
+ * The race as the schedule runs it: sent `share` of the way into the time the call is out (past
+ * `refreshTimeout` when late), answered up to 3 ms before or after the call settles. `refreshes` is made
+ * long enough to hold the call, whose plan the race may change.
+ */
+function placeRace(race: RaceDraw, refreshes: RefreshPlan[], refreshTimeout: number): LoginRace {
+  while (refreshes.length < race.call) refreshes.push(DEFAULT_REFRESH);
+  const index = race.call - 1;
+  let plan = refreshes[index]!;
+  if (race.outcome !== 'planned') plan = { ...plan, outcome: race.outcome, retryAfter: undefined };
+  if (race.late && plan.outcome !== 'hang') plan = { ...plan, ignoresSignal: true, latency: Math.max(plan.latency, refreshTimeout + 5) };
+  refreshes[index] = plan;
+  // A call that passes its signal on ends when its waiters give up, if it is not answered before.
+  const ends = plan.ignoresSignal && plan.outcome !== 'hang' ? plan.latency : Math.min(plan.outcome === 'hang' ? Infinity : plan.latency, refreshTimeout);
+  const from = race.late ? refreshTimeout + 1 : 0;
+  const after = from + Math.floor(race.share * Math.max(0, ends - from));
+  const left = Math.max(0, ends - after);
+  const latency = race.answered === 'first' ? Math.max(0, Math.min(race.login.latency, left - 1)) : left + 1 + race.login.latency;
+  return { call: race.call, after, ...race.login, latency };
+}
+
 function pauseArbitrary(scale: TimeScale): fc.Arbitrary<number> {
   return fc.oneof(...scale.pauses.map(({ min, max, weight }) => ({ arbitrary: fc.integer({ min, max }), weight })));
 }
@@ -306,20 +398,25 @@ export function scheduleArbitrary(
           },
         ),
         logins: fc.array(
-          placed(fc.record({ at: fc.integer({ min: 0, max: scale.horizon }), via: fc.constantFrom<LoginPlan['via']>('begin', 'post') })),
-          { maxLength: 2 },
+          placed(fc.record({ at: fc.integer({ min: 0, max: scale.horizon }), ...loginHow(scale, 3) })),
+          { maxLength: 3 },
         ),
-        relogin: fc.option(fc.record({ after: fc.integer({ min: 0, max: scale.horizon }), via: fc.constantFrom<LoginPlan['via']>('begin', 'post') }), { nil: undefined }),
+        races: fc.array(raceArbitrary(), { minLength: 1, maxLength: 4 }),
+        relogin: fc.option(fc.record({ after: fc.integer({ min: 0, max: scale.horizon }), ...loginHow(scale, 1) }), { nil: undefined }),
         pauses: fc.array(pauseArbitrary(scale), { maxLength: scale.maxPauses }),
         random: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
         requests: fc.array(placed(requestArbitrary(scale, shared)), { minLength: 1, maxLength: scale.maxRequests, size: 'max' }),
       })
-      .map(({ expiries, eject, logins, pauses, requests, ...rest }) => {
+      .map(({ expiries, eject, logins, races, pauses, requests, ...rest }) => {
+        const refreshes = [...rest.refreshes];
+        const placedRaces = races.map((race) => placeRace(race, refreshes, rest.refreshTimeout));
         const bursts = [0];
         for (const pause of pauses) bursts.push(bursts[bursts.length - 1]! + scale.horizon + pause);
         const start = (burst: number): number => bursts[burst % bursts.length]!;
         return withDescription({
           ...rest,
+          refreshes,
+          races: placedRaces,
           expiries: expiries.map(([burst, at]) => start(burst) + at).sort((x, y) => x - y),
           eject: eject && { ...eject[1], at: start(eject[0]) + eject[1].at },
           logins: logins.map(([burst, login]) => ({ ...login, at: start(burst) + login.at })).sort((x, y) => x.at - y.at),

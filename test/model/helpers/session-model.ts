@@ -18,6 +18,14 @@ export interface CallRecord {
   cause: unknown;
   /** When it settled, in the order of events. */
   endOrder: number;
+  /**
+   * A log-in that the session counts (a `skipAuthRefresh` POST sent after an end or while a
+   * refresh was out) succeeded while this call was out: the call presented the credentials from
+   * before it, and its rejection ends nothing.
+   */
+  loggedIn: boolean;
+  /** It was rejected after such a log-in: its waiters go on with the log-in's credentials. */
+  overtaken: boolean;
 }
 
 /**
@@ -34,8 +42,11 @@ export interface Joined {
   readonly order: number;
 }
 
-/** What a wait on a refresh call ended with for the requests that joined it at a given moment. */
-export type WaveOutcome = { readonly end: 'timeout'; readonly error: unknown } | { readonly end: RefreshEnd; readonly error: unknown };
+/**
+ * What a wait on a refresh call ended with for the requests that joined it at a given moment:
+ * `overtaken` for a rejection that a log-in overtook, which releases them as a success does.
+ */
+export type WaveOutcome = { readonly end: RefreshEnd | 'timeout' | 'overtaken'; readonly error: unknown };
 
 export interface SessionModelContext {
   readonly log: Log;
@@ -49,6 +60,17 @@ export interface SessionModelContext {
   /** Where schedule time starts on the `Date.now()` clock, to print times as the trace does. */
   readonly origin: number;
 }
+
+const strictness = (process.env.MODEL_STRICT ?? '').split(',');
+const asked = (name: string): boolean => strictness.includes(name) || strictness.includes('1');
+
+/**
+ * What the library does not do after a refresh call's rejection that a log-in overtook, and the
+ * model asks for with MODEL_STRICT=1 (or MODEL_STRICT=expiry): `expiry`: look at the expiry of
+ * the log-in's token before the requests that waited go out (the slow call may have outlasted
+ * it; each such request then costs a 401 and the refresh it leads to).
+ */
+export const STRICT = { expiry: asked('expiry') } as const;
 
 const MAX_RETRY_AFTER = 60_000;
 
@@ -93,6 +115,13 @@ export class SessionModel {
   readonly timeoutErrors = new Set<unknown>();
   /** Log-ins after an end that the app made: each must make the session live, once. */
   private logins = 0;
+  /**
+   * A log-in POST is out that the session counts, sent after an end or while a refresh was out:
+   * it may report session-began before the app sees the answer.
+   */
+  private loginOut: 'after-end' | 'racing' | undefined;
+  /** In the order of events: the latest log-in that moved nothing in the session (the library may refresh for a 401 from before it). */
+  lastUnseenLogin = -1;
   /** In the order of events: the latest refresh that succeeded (or log-in), that was decisive (or log-in). */
   lastSuccess = -1;
   lastDecisive = -1;
@@ -103,7 +132,26 @@ export class SessionModel {
   private endedReported = 0;
   private beganReported = 0;
   /** Moves the schedules made, counted to show that they make them. */
-  readonly moves = { cooldownRejections: 0, endedRejections: 0, lateSuccesses: 0, afterCooldown: 0, logins: 0, waveTimeouts: 0 };
+  readonly moves = {
+    cooldownRejections: 0,
+    endedRejections: 0,
+    lateSuccesses: 0,
+    afterCooldown: 0,
+    logins: 0,
+    waveTimeouts: 0,
+    /** Log-in POSTs sent while the session was live, cooling down, or a refresh was out (late or not). */
+    loginsWhileLive: 0,
+    loginsWhileCooling: 0,
+    loginsWhileRefreshing: 0,
+    loginsWhileLate: 0,
+    /** Log-ins that the session counted answered while a call was out, and what that call did then. */
+    loginsAnsweredFirst: 0,
+    overtakenRejections: 0,
+    overtakenRevoked: 0,
+    successesAfterLogin: 0,
+    /** A log-in sent while a refresh was out, answered after that refresh was rejected: the session ended, and the log-in revives it. */
+    loginsAfterRejection: 0,
+  };
 
   constructor(private readonly context: SessionModelContext) {}
 
@@ -186,6 +234,16 @@ export class SessionModel {
       this.failures = 0;
       this.cooling = undefined;
       if (call.timeouts.length > 0) this.moves.lateSuccesses += 1;
+      if (call.loggedIn) this.moves.successesAfterLogin += 1;
+    } else if (end === 'rejected' && call.loggedIn) {
+      // The log-in's credentials are the session's: nothing ends, the requests sent before are
+      // sent again with them, and the backoff starts over, as after any log-in. The call is
+      // reported as failed, ending nothing.
+      call.overtaken = true;
+      this.lastSuccess = this.lastDecisive = call.endOrder;
+      this.failures = 0;
+      this.cooling = undefined;
+      this.moves.overtakenRejections += 1;
     } else if (end === 'rejected') {
       this.ended = { cause };
       this.ends += 1;
@@ -216,8 +274,10 @@ export class SessionModel {
         this.reported('succeeded', undefined);
         return;
       case 'refresh-failed': {
-        if (event.ended) {
-          if (event.retryAt !== undefined) log.violation(`refresh-failed event that ended the session carries retryAt ${event.retryAt}`);
+        const overtaken = this.unreported?.call.overtaken === true && event.error === this.unreported.call.cause;
+        if (event.ended || overtaken) {
+          if (event.retryAt !== undefined) log.violation(`refresh-failed event that ended the session, or that a log-in overtook, carries retryAt ${event.retryAt}`);
+          if (overtaken && event.ended) log.violation('refresh-failed event for a rejection that a log-in overtook says that it ended the session');
           this.reported('rejected', event.error);
         } else if (event.retryAt === undefined) {
           this.timedOut(event.error, now);
@@ -233,7 +293,10 @@ export class SessionModel {
         return;
       case 'session-began':
         this.beganReported += 1;
-        if (this.beganReported > this.logins) log.violation(`session-began event number ${this.beganReported} for ${this.logins} log-in(s) after an end`);
+        // A log-in POST out may have ended in this: the app learns of its answer after the library.
+        if (this.beganReported > this.logins + (this.loginOut ? 1 : 0)) {
+          log.violation(`session-began event number ${this.beganReported} for ${this.logins} log-in(s) after an end`);
+        }
         return;
       case 'tokens-adopted':
         log.violation('tokens-adopted event, with no other tab in the model');
@@ -304,6 +367,7 @@ export class SessionModel {
     if (!call) return undefined;
     const timeout = call.timeouts.find((t) => t.order > joined.order);
     if (timeout) return { end: 'timeout', error: timeout.error };
+    if (call.overtaken) return { end: 'overtaken', error: call.cause };
     return call.end === undefined ? undefined : { end: call.end, error: call.cause };
   }
 
@@ -316,6 +380,48 @@ export class SessionModel {
   /** The app logs in after the end: the session must report it began again, once. */
   expectLogin(): void {
     this.logins += 1;
+  }
+
+  /**
+   * A log-in POST goes out; `counted` when the session counts it (it had ended, or a refresh was
+   * out), as the library decides when it goes out.
+   */
+  loginSent(counted: boolean, now: number): void {
+    this.loginOut = counted ? (this.ended ? 'after-end' : 'racing') : undefined;
+    if (this.ended) return;
+    const { running } = this;
+    if (running && !this.disposed) {
+      this.moves.loginsWhileRefreshing += 1;
+      if (running.timeouts.length > 0) this.moves.loginsWhileLate += 1;
+    } else if (this.coolingAt(now) !== undefined) {
+      this.moves.loginsWhileCooling += 1;
+    } else {
+      this.moves.loginsWhileLive += 1;
+    }
+  }
+
+  /**
+   * The log-in POST succeeded, and the library did what it changes before the app got the
+   * answer: an ended session the log-in counts for is live again (session-began, once); a call
+   * out is marked, whose rejection then ends nothing; else nothing changes but the tokens.
+   */
+  loginAnswered(counted: boolean): void {
+    const racing = this.loginOut === 'racing';
+    this.loginOut = undefined;
+    if (counted && this.ended) {
+      if (racing) this.moves.loginsAfterRejection += 1;
+      this.expectLogin();
+      this.loggedIn();
+    } else {
+      if (counted && this.running && !this.disposed) {
+        this.running.loggedIn = true;
+        this.moves.loginsAnsweredFirst += 1;
+      }
+      this.lastUnseenLogin = this.context.tick();
+    }
+    if (this.beganReported !== this.logins) {
+      this.log.violation(`${this.beganReported} session-began event(s) for ${this.logins} log-in(s) after an end, once the log-in's answer reached the app`);
+    }
   }
 
   /** The log-in is done: live again, requests sent before are retried once, the backoff starts over. */

@@ -1,18 +1,19 @@
+import { AsyncResource } from 'node:async_hooks';
 import axios, { isAxiosError } from 'axios';
 import type { AxiosAdapter, AxiosInstance, AxiosRequestConfig } from 'axios';
 import { createRefreshInterceptor, createRefreshSession, expiry as knownExpiry, isSessionExpiredError, observe } from '../../../src/index.js';
 import type { RefreshContext, RefreshInterceptor, RefreshSession } from '../../../src/index.js';
 import { KnownExpiries } from './expiry.js';
 import { afterMicrotasks } from './flush.js';
-import { ModelServer } from './model-server.js';
+import { ModelServer, REVOKED } from './model-server.js';
 import type { Log } from './model-server.js';
 import { OUTCOME_KINDS, classifyError, classifyResponse, describe, is401 } from './outcomes.js';
 import type { OutcomeKind } from './outcomes.js';
 import { newRecord } from './record.js';
 import type { RequestRecord } from './record.js';
 import { refreshPlan } from './schedule.js';
-import type { LoginPlan, SchedulePlan, Which } from './schedule.js';
-import { SessionModel } from './session-model.js';
+import type { LoginHow, SchedulePlan, Which } from './schedule.js';
+import { STRICT, SessionModel } from './session-model.js';
 import type { CallRecord, Joined } from './session-model.js';
 
 /*
@@ -34,6 +35,19 @@ import type { CallRecord, Joined } from './session-model.js';
  * - a log-in (a skipAuthRefresh POST that succeeds, or session.begin()) makes an ended session
  *   live, reported once (session-began); a 401 of a request sent before it is retried once
  *   without a refresh; begin() on a session that has not ended changes nothing (W login, M)
+ * - a log-in POST counts when it went out after an end or while a refresh call was out, late or
+ *   not (W login): answered after that call was rejected, it makes the ended session live as
+ *   above; answered while a call is out, that call's rejection (the server's 401, or the log-in
+ *   revoked the refresh token it presented) ends nothing: no onSessionExpired, no session-ended,
+ *   state live, its waiters and held requests are sent again with the log-in's credentials and
+ *   get no refresh error, and a 401 of a request sent before is retried without a refresh
+ *   (M settled, W sending, checkCause); the call is reported as a refresh-failed event that
+ *   ended nothing, and the backoff starts over (M settled, observe); with MODEL_STRICT, also the
+ *   log-in's token looked at before the waiters go out (see STRICT in session-model.ts); its
+ *   success is an ordinary one. Any other log-in (sent while
+ *   live or cooling down) changes nothing but the tokens: a cooldown goes on, and a 401 of a
+ *   request sent before it may start a refresh although the log-in's token is good
+ *   (S arriveRefresh, excused) (M loginSent, loginAnswered)
  * - after a transient failure (429, 5xx, a dropped connection, a call aborted after a timeout)
  *   no refresh starts before the cooldown's retryAt: now + the backoff
  *   min(5000, 250 * 2^(n-1)) * (1 + Math.random()) / 2 for the n-th failure in a row, or
@@ -48,8 +62,11 @@ import type { CallRecord, Joined } from './session-model.js';
  *   cooldown (W checkCause, M settled); a 401 with the session live, no call out and no success
  *   since its request was sent starts a refresh at once (W judge401)
  * - no refresh while the access token is still good (not revoked and, with expiresAt, not yet
- *   within the margin of the end of its lifetime), and no more successful refreshes than
- *   revocations and tokens that reached that margin (S arriveRefresh, W finish)
+ *   within the margin of the end of its lifetime; the one issued with the refresh token the call
+ *   presents, as a log-in may have issued another since the call started), but for the 401 of a
+ *   request sent before a log-in the session did not count, and no more successful refreshes
+ *   than revocations, tokens that reached that margin and such refreshes (S arriveRefresh,
+ *   W refresh, finish)
  * - a refresh is only started by a request sent after the latest refresh that succeeded or was
  *   rejected, or log-in (W refresh); a retry only goes out after a refresh that succeeded (or a
  *   log-in) after the request was sent (W sending)
@@ -68,7 +85,8 @@ import type { CallRecord, Joined } from './session-model.js';
  *   never starts a refresh, by its 401 (W refresh) or, in memory, by going out (W goesOutAtOnce),
  *   and its caller gets the answer as it was: the very response or 401 error of its only
  *   attempt, never a refresh error (O classifySkipped, classifyResponse)
- * - a rotated refresh token is never presented again (S answerRefresh)
+ * - a rotated refresh token is never presented again (S answerRefresh); one a log-in revoked
+ *   may be, by a call that was out when the log-in was answered
  * - onSessionExpired is called with a SessionExpiredError (W)
  * - callers get only the documented outcomes, each consistent with what happened, and a caller
  *   that resolves gets the very response of its last attempt (O classify*)
@@ -149,6 +167,11 @@ export class World {
   /** Log-ins sent as a POST and not answered yet, and users sent to the log-in page and not back yet. */
   private loginsPending = 0;
   private loginTimers = 0;
+  /**
+   * The app's own async context: a log-in the user makes while a refresh is out is no request of
+   * that refresh, which Node would tell from the context its timer was set in.
+   */
+  private readonly app = new AsyncResource('app');
 
   constructor(
     private readonly schedule: SchedulePlan,
@@ -283,9 +306,16 @@ export class World {
         this.log.violation(`refresh #${call} started for the 401 of r${trigger.id}, which came when the library had to ${trigger.verdict === 'join' ? 'join the call out' : trigger.verdict}`);
       }
     }
-    const record: CallRecord = { call, ahead: !error, signal, timeouts: [], end: undefined, cause: undefined, endOrder: -1 };
+    const record: CallRecord = { call, ahead: !error, signal, timeouts: [], end: undefined, cause: undefined, endOrder: -1, loggedIn: false, overtaken: false };
     this.model.started(record, now);
     this.refreshesRunning += 1;
+    this.raceLogins(call);
+    // The 401 of a request sent before a log-in that moved nothing in the session: the library
+    // cannot know that the log-in's token is good, and refreshes.
+    if (trigger && !trigger.plan.skip && trigger.sentAt < this.model.lastUnseenLogin) {
+      this.log.event(`app: refresh #${call} is for r${trigger.id}, sent before a log-in the session did not count`);
+      this.server.excuseNext = true;
+    }
     try {
       const { data } = await client.post<Issued>('/refresh', { refresh: this.store.refresh }, late ? {} : { signal });
       this.store.access = data.access;
@@ -304,7 +334,26 @@ export class World {
       this.log.event(`app: refresh #${call} failed: ${describe(failure)}`);
       this.refreshesRunning -= 1;
       this.model.settled(record, rejected ? 'rejected' : 'failed', failure, Date.now());
+      const revoked = isAxiosError(failure) && (failure.response?.data as { detail?: unknown } | undefined)?.detail === REVOKED;
+      if (record.overtaken && revoked) this.model.moves.overtakenRevoked += 1;
       throw failure;
+    } finally {
+      this.server.excuseNext = false;
+    }
+  }
+
+  /** The user logs in while refresh #`call` is out (or, late, after its waiters gave up). */
+  private raceLogins(call: number): void {
+    for (const race of this.schedule.races) {
+      if (race.call !== call) continue;
+      this.loginTimers += 1;
+      setTimeout(
+        this.app.bind(() => {
+          this.loginTimers -= 1;
+          this.login(race);
+        }),
+        race.after,
+      );
     }
   }
 
@@ -370,8 +419,9 @@ export class World {
     const outcome = this.model.waveOutcome(joined);
     if (!outcome) {
       this.log.violation(`r${record.id} was held by refresh #${heldBy} and went out before its wait ended`);
-    } else if (outcome.end === 'succeeded') {
-      // README: held requests count as sent under the new credentials, so from now on.
+    } else if (outcome.end === 'succeeded' || outcome.end === 'overtaken') {
+      // README: held requests count as sent under the new credentials (the refresh's or, for a
+      // rejection a log-in overtook, the log-in's), so from now on.
       record.sentAt = this.order++;
     } else if (!call.ahead || outcome.end === 'rejected') {
       // README: only a refresh ahead of expiry that fails transiently (or times out) lets the request go out as it is.
@@ -387,6 +437,12 @@ export class World {
     return call !== undefined && call.ahead && outcome !== undefined && (outcome.end === 'timeout' || outcome.end === 'failed');
   }
 
+  /** Whether the request waited on a refresh whose rejection a log-in overtook, and went out with the log-in's token. */
+  private releasedByLogin(record: RequestRecord): boolean {
+    const outcome = record.joined && this.model.waveOutcome(record.joined);
+    return outcome !== undefined && outcome.end === 'overtaken';
+  }
+
   /**
    * With `expiresAt`: no attempt goes out with a token the app knew to be due when the library
    * looked, unless the refresh it waited for was one ahead of expiry that failed transiently.
@@ -395,6 +451,7 @@ export class World {
     const { expiry } = this;
     if (!expiry || token === undefined || record.plan.skip || this.ejected.has(record.plan.on)) return;
     if (record.sends === 1 && this.heldSoftly(record)) return;
+    if (!STRICT.expiry && record.sends === 1 && this.releasedByLogin(record)) return;
     const looked = record.looked[record.sends - 1];
     if (!looked) {
       this.log.violation(`test harness: no moment recorded before attempt ${record.sends} of r${record.id}`);
@@ -592,23 +649,24 @@ export class World {
   }
 
   /**
-   * The app logs in again once the session has ended: the server issues new tokens, and the
-   * session hears of it from a skipAuthRefresh POST that succeeds, or from `begin()`. Before an
-   * end the app only calls `begin()`, which must change nothing.
+   * The app logs in, at any moment: with a skipAuthRefresh POST, which the session counts when it
+   * goes out after an end or while a refresh call is out (see SessionModel.loginAnswered), or,
+   * once the session has ended, elsewhere, telling the session with `begin()`. Before an end the
+   * app only calls `begin()`, which must change nothing.
    */
-  login(via: LoginPlan['via']): void {
+  login(how: LoginHow): void {
     // The instance's own session went with it; a second POST while one is out would log in twice.
     if (this.model.disposed || this.loginsPending > 0) return;
-    if (!this.model.ended) {
+    if (how.via === 'begin' && !this.model.ended) {
       const before = this.session.state;
       this.log.event(`app: calls begin() with the session ${before}`);
       this.session.begin();
       if (this.session.state !== before) this.log.violation(`begin() on a session that had not ended moved it from ${before} to ${this.session.state}`);
       return;
     }
-    if (via === 'begin') {
+    if (how.via === 'begin') {
       this.log.event('app: logs in elsewhere and calls begin()');
-      this.loggedIn(this.server.login().data as Issued);
+      this.loggedIn(this.server.login(how.revokes).data as Issued);
       this.model.expectLogin();
       this.model.loggedIn();
       this.session.begin();
@@ -616,17 +674,22 @@ export class World {
     }
     const on = (['a', 'b'] as const).find((which) => this.instances.has(which) && !this.ejected.has(which));
     if (!on) return;
-    this.log.event(`app: logs in with a skipAuthRefresh POST on ${on}`);
+    const ended = this.model.ended !== undefined;
+    const running = this.model.running;
+    const counted = ended || running !== undefined;
+    const late = running && running.timeouts.length > 0 ? `, refresh #${running.call} past refreshTimeout` : '';
+    this.log.event(`app: logs in with a skipAuthRefresh POST on ${on}, the session ${this.model.expectedState(Date.now())}${late}`);
     this.loginsPending += 1;
-    this.model.expectLogin();
+    this.model.loginSent(counted, Date.now());
+    this.server.expectLogin(how);
     this.instances.get(on)!.post<Issued>('/login', null, { skipAuthRefresh: true }).then(
       ({ data }) => {
         this.loginsPending -= 1;
+        this.model.loginAnswered(counted);
         this.loggedIn(data);
-        this.model.loggedIn();
         // Ejected while the log-in was out, the instance is plain axios again: the app tells the
         // session itself (the other instance still uses it).
-        if (this.ejected.has(on)) this.session.begin();
+        if (ended && this.ejected.has(on)) this.session.begin();
       },
       (error: unknown) => {
         this.loginsPending -= 1;
@@ -642,7 +705,7 @@ export class World {
     this.loginTimers += 1;
     setTimeout(() => {
       this.loginTimers -= 1;
-      this.login(relogin.via);
+      this.login(relogin);
     }, relogin.after);
   }
 
@@ -737,6 +800,8 @@ export class World {
     if (!record.joined || !outcome) return;
     if (outcome.end === 'succeeded') {
       this.log.violation(`${id} waited on refresh #${record.joined.call}, which gave new credentials (late or not), yet got ${kind}`);
+    } else if (outcome.end === 'overtaken') {
+      this.log.violation(`${id} waited on refresh #${record.joined.call}, whose rejection a log-in overtook, yet got ${kind}`);
     } else if (outcome.error !== cause) {
       this.log.violation(`${id} waited on refresh #${record.joined.call} and got ${kind} caused by something other than what ended its wait (${outcome.end})`);
     }
@@ -771,9 +836,10 @@ export class World {
     const { server } = this;
     if (this.refreshing) this.log.violation('the session is still refreshing when nothing is left to happen');
     if (this.refreshesRunning !== 0) this.log.violation(`${this.refreshesRunning} refresh(es) still running at the end`);
-    if (server.rotations > server.expiries + server.lifetimeEnds) {
+    if (server.rotations > server.expiries + server.lifetimeEnds + server.excused) {
       this.log.violation(
-        `${server.rotations} successful refreshes for ${server.expiries} revocations and ${server.lifetimeEnds} token(s) near the end of their lifetime`,
+        `${server.rotations} successful refreshes for ${server.expiries} revocations, ${server.lifetimeEnds} token(s) near the end of their lifetime and ` +
+          `${server.excused} refresh(es) for requests sent before a log-in the session did not count`,
       );
     }
     if (this.sessionExpiredCalls !== this.model.ends || this.model.ends > server.rejected) {
