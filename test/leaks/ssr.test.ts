@@ -43,7 +43,9 @@ describe('memory of short-lived instances on a long-lived session (child node --
   // let go of a dropped instance only at its next refresh (run without FinalizationRegistry)
   // measured 0.75 to 1.3 MB here (38 to 66 bytes each). With 4 000 instances (`npm test`) the
   // median round measured -180 to +14 KB, and about 260 KB without FinalizationRegistry, against
-  // a bound of 51 KiB.
+  // a bound of 51 KiB. Under Node 22, with three rounds, the median once reached 59 KB: the
+  // first round after the warm-up runs 50 to 200 KB high most times, so of three rounds the
+  // median was the higher of the other two. Five rounds measured 2 to 41 KB there (eight runs).
   it(
     `releases ${formatCount(INSTANCES)} instances dropped without eject, with no refresh ever, to under ${Math.round(GROWTH_LIMIT / KiB)} KiB of heap growth`,
     async () => {
@@ -55,7 +57,7 @@ describe('memory of short-lived instances on a long-lived session (child node --
         refreshes: 0,
         epoch: 0,
         refreshing: false,
-        sampled: (3 * INSTANCES) / 100,
+        sampled: (5 * INSTANCES) / 100,
         aliveDropped: 0,
         controlKept: INSTANCES,
         aliveKept: INSTANCES / 100,

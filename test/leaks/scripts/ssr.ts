@@ -64,8 +64,9 @@ const started = performance.now();
 await pages(COUNT, []);
 // Measured over several rounds of COUNT dropped instances. What each dropped instance leaves
 // adds up in every round; a one-off change of some table's capacity (seen here as up to about
-// 0.6 MB, either way) lands in one round only. The median round's growth is the measure.
-const ROUNDS = 3;
+// 0.6 MB, either way) lands in one round only, and the first round after the warm-up often runs
+// high. The median of five rounds is the measure.
+const ROUNDS = 5;
 const dropped: Array<WeakRef<object>> = [];
 const growths: number[] = [];
 for (let round = 0; round < ROUNDS; round += 1) {
