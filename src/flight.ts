@@ -3,7 +3,6 @@
  * one starts and what its outcome means; this is the call itself and its waiters.
  */
 import { RefreshFailure, isRejection } from './refresh-outcome.js';
-import type { Lingering } from './session.js';
 
 /** The refresh call in flight, from its start until it settles, however late. */
 export interface Flight {
@@ -35,23 +34,6 @@ export interface Wave {
   resolve(): void;
   reject(failure: RefreshFailure): void;
   readonly timer: ReturnType<typeof setTimeout>;
-}
-
-/** Both calls, or `call` alone when the time of `before` is up: one that never settles is not kept forever. */
-export const both = (before: Lingering | undefined, call: Lingering): Lingering =>
-  before && before.until > Date.now()
-    ? { settled: Promise.all([before.settled, call.settled]), until: Math.max(before.until, call.until) }
-    : call;
-
-/** Resolves when `call` settles or its time is up, whichever comes first. */
-export function outlast(call: Lingering): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, call.until - Date.now());
-    void call.settled.then(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 /** Does nothing: what a settled promise nobody reads is handled with. */

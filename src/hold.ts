@@ -8,7 +8,6 @@ import type { Sending } from './record.js';
 import { RefreshFailure } from './refresh-outcome.js';
 import { requestError } from './errors.js';
 import { isSoftFailure } from './session.js';
-import { both } from './flight.js';
 import type { Lingering } from './session.js';
 import { timeoutError, waitFor } from './wait.js';
 import { ours } from './judge.js';
@@ -18,20 +17,17 @@ import { ours } from './judge.js';
 const lingering = new WeakMap<object, Lingering>();
 
 /**
- * Remembers the refresh call of a session that leaves `instance` while it is out (the session's
- * `lingering()`): every session attached there later starts its refreshes after it (see
- * `RefreshSession.behind`), since it may present the same rotating refresh token.
+ * Remembers what a session that leaves `instance` left there (the session's `lingering()`): its
+ * call out, which may present the same rotating refresh token, and its cooldown. Every session
+ * attached there later starts its refreshes after both (see `RefreshSession.behind`), and after
+ * the calls left before, which a session that did not refresh here did not wait for.
  */
-export function linger(instance: object, call: Lingering | undefined): void {
-  if (!call) return;
-  lingering.set(instance, both(lingering.get(instance), call));
+export function linger(instance: object, left: Lingering | undefined): void {
+  if (left) lingering.set(instance, { settled: Promise.all([lingering.get(instance)?.settled, left.settled]), cooling: left.cooling });
 }
 
-/** The call an ejected session left out on `instance`, while it still counts. */
-export function lingeringOn(instance: object): Lingering | undefined {
-  const call = lingering.get(instance);
-  return call && Date.now() < call.until ? call : undefined;
-}
+/** What the sessions ejected from `instance` left there; see `linger`. */
+export const lingeringOn = (instance: object): Lingering | undefined => lingering.get(instance);
 
 /** When the request's `timeout` runs out, counted from its start; none without one. */
 export const deadline = (sending: Sending | undefined, config: InternalAxiosRequestConfig): number | undefined =>

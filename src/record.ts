@@ -59,6 +59,15 @@ export function restamp(config: InternalAxiosRequestConfig, sending: Sending): v
   if (stamped[SENT] !== sending) stamped[SENT] = sending;
 }
 
+/**
+ * The caller's `params` as they are now. axios gives each request its own copy, which an app
+ * interceptor may add to in place (`config.params.lang = 'en'`): kept by reference, a held or
+ * retried request would start from what that interceptor made of them and add it again. A plain
+ * object or URLSearchParams is copied; anything else is the app's to rebuild.
+ */
+const paramsNow = (params: unknown): unknown =>
+  params instanceof URLSearchParams ? new URLSearchParams(params) : (params as object | undefined)?.constructor === Object ? { ...(params as object) } : params;
+
 /** What the library knows of a request as it starts, from what the caller gave. */
 export const sendingOf = (config: InternalAxiosRequestConfig, alone: boolean, adapter: Sending['adapter'], started: number): Sending => ({
   alone,
@@ -66,7 +75,7 @@ export const sendingOf = (config: InternalAxiosRequestConfig, alone: boolean, ad
   data: config.data,
   url: config.url,
   baseURL: config.baseURL,
-  params: config.params,
+  params: paramsNow(config.params),
   prepared: moves(),
   started,
   sent: moves(),

@@ -6,7 +6,7 @@
 import { isSessionExpiredError } from './codes.js';
 import type { SessionExpiredErrorLike } from './codes.js';
 import { RefreshFailure, backoff, describeRequest, naming } from './refresh-outcome.js';
-import { both, callRefresh, lateFailure, newFlight, newWave, noop, outlast, release } from './flight.js';
+import { callRefresh, lateFailure, newFlight, newWave, noop, release } from './flight.js';
 import type { Flight } from './flight.js';
 import { lastListener, listen, notify } from './listeners.js';
 import type { Listeners, SessionListener } from './listeners.js';
@@ -95,25 +95,25 @@ export interface RefreshSession {
   /** @internal Abandons the refresh in flight, for an interceptor's own session when it is ejected. */
   dispose(): void;
   /**
-   * @internal The refresh call out now, if any: it settles with the call, and no longer counts
-   * `until` one `refreshTimeout` from now. An instance that the session leaves waits for it
-   * before another session refreshes there: the call may still present the same refresh token.
+   * @internal What the session leaves on an instance it leaves: its refresh call out now, which
+   * may still present the same rotating refresh token, and its cooldown, which the auth server
+   * asked for. Nothing when it has neither.
    */
   lingering(): Lingering | undefined;
   /**
-   * @internal Attached to an instance where an ejected session's call is still out: its refreshes
-   * start once that call settled or its time is up, since it may present the same refresh token.
+   * @internal Attached to an instance that an ejected session left `call` on: no refresh starts
+   * here until that call settled, however late, as after a late call of its own, nor before that
+   * cooldown is over.
    */
   behind(call: Lingering): void;
 }
 
-/**
- * @internal A refresh call still out that a session left behind on an instance (see
- * {@link RefreshSession.lingering}): it settles with the call, and no longer counts after `until`.
- */
+/** @internal What an ejected session left on an instance (see {@link RefreshSession.lingering}). */
 export interface Lingering {
+  /** Settles when its call does; at once when none was out. */
   readonly settled: Promise<unknown>;
-  readonly until: number;
+  /** Its cooldown, if one was in force. */
+  readonly cooling: { readonly until: number; readonly cause: unknown } | undefined;
 }
 
 /** The states of a session's life; see {@link RefreshSession.state}. */
@@ -238,8 +238,8 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   // a session whose instances were all dropped, kept for `getAccessToken` or `fetch`, still
   // refreshes with their `baseURL`. It holds that instance's defaults, not the instance.
   let kept: (() => unknown) | undefined;
-  // A call another session left out on an instance this one was attached to (see `behind`).
-  let after: Lingering | undefined;
+  // Settles when the calls other sessions left out on this one's instances do (see `behind`).
+  let after: Promise<unknown> | undefined;
 
   /**
    * The cooldown in force: read from the clock when asked, so that no timer runs for it. A wall
@@ -345,8 +345,8 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     // In flight before `refresh` runs, so that a request it sends is seen as its own.
     flight = current;
     const call = (): unknown => own.run(() => refresh(transport.context(trigger, current.controller.signal)));
-    const before = after && Date.now() < after.until ? after : undefined;
-    const outcome = callRefresh(before ? () => outlast(before).then(call) : call, (answer) => transport.answer(answer));
+    const before = after;
+    const outcome = callRefresh(before ? () => before.then(call) : call, (answer) => transport.answer(answer));
     current.settled = outcome.then(noop, noop);
     outcome.then(
       (answer) => {
@@ -504,9 +504,16 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       failure.retryAt = until;
       cooling = coolUntil(until, failure);
     },
-    lingering: () => flight && { settled: flight.settled, until: Date.now() + timeout },
-    behind(call) {
-      after = both(after, call);
+    lingering() {
+      const cool = coolingNow();
+      return flight || cool ? { settled: flight?.settled ?? Promise.resolve(), cooling: cool && { until: cool.until, cause: cool.failure.cause } } : undefined;
+    },
+    behind({ settled, cooling }) {
+      const mine = (after = Promise.all([after, settled]));
+      void mine.then(() => {
+        if (after === mine) after = undefined;
+      });
+      if (cooling) session.pause(cooling.until, cooling.cause);
     },
     dispose() {
       listeners.clear();

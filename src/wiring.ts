@@ -28,17 +28,26 @@ export interface Wiring {
   readonly attachments: readonly Attachment[];
   attach(attachment: Attachment): void;
   detach(attachment: Attachment): void;
+  /** This copy of the library's `wiringOf`. */
+  readonly by: unknown;
 }
 
-const wirings = new WeakMap<AxiosInstance, Wiring>();
+/**
+ * Where an instance keeps its wiring, under a key every copy of the library shares: another copy
+ * (the ESM and CommonJS builds both loaded, or two versions) has hooks and state of its own, and
+ * the two would take each other's requests and refresh twice for one expiry.
+ */
+const WIRING = Symbol.for('axios-refresh-interceptor');
+type Wired = AxiosInstance & { [WIRING]?: Wiring };
 
 /**
  * The library's hooks on `instance`, made once however many interceptors the app creates on it,
  * so that they cannot undo or overwrite one another.
  */
 export function wiringOf(instance: AxiosInstance): Wiring {
-  const existing = wirings.get(instance);
-  if (existing) return existing;
+  const existing = (instance as Wired)[WIRING];
+  if (existing?.by === wiringOf) return existing;
+  if (existing) throw new TypeError('axios-refresh-interceptor is loaded twice (ESM and CommonJS, or two versions)');
   const { request: requests, response: responses } = instance.interceptors;
 
   const last = (error: unknown) => outer(state, error);
@@ -74,6 +83,7 @@ export function wiringOf(instance: AxiosInstance): Wiring {
   const startId = requests.use((config) => config, null, { runWhen: state.hooks.start });
 
   const wiring: Wiring = {
+    by: wiringOf,
     get attachments() {
       return state.attachments;
     },
@@ -95,9 +105,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
       if (state.attachments.length > 0) return;
       requests.eject(startId);
       responses.eject(lastId);
-      wirings.delete(instance);
+      Reflect.deleteProperty(instance, WIRING);
     },
   };
-  wirings.set(instance, wiring);
-  return wiring;
+  return ((instance as Wired)[WIRING] = wiring);
 }

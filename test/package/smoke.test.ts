@@ -94,6 +94,63 @@ Promise.allSettled([api.get('/x'), authFetch('http://127.0.0.1/x')]).then((outco
     );
   });
 
+  // An app whose dependencies load the library both ways gets two copies, each with its own
+  // hooks: on one instance they took each other's requests, and two sessions refreshed twice for
+  // one expiry, which spends a rotating refresh token.
+  it('refuses a second copy of the library (the CommonJS build beside the ESM one) on an instance the first wired, which keeps refreshing once per expiry', async () => {
+    const script = `import axios from 'axios';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { createRefreshInterceptor } from 'axios-refresh-interceptor';
+const commonjs = createRequire(import.meta.url)('axios-refresh-interceptor');
+let valid = 'first';
+let token = valid;
+let refreshes = 0;
+const server = createServer((request, response) => {
+  if (request.url === '/refresh') {
+    refreshes += 1;
+    valid = 'token' + refreshes;
+    response.end(JSON.stringify({ token: valid }));
+    return;
+  }
+  response.statusCode = request.headers.authorization === valid ? 200 : 401;
+  response.end('{}');
+});
+await new Promise((listening) => server.listen(0, '127.0.0.1', listening));
+const api = axios.create({ baseURL: 'http://127.0.0.1:' + server.address().port });
+api.interceptors.request.use((config) => {
+  config.headers.authorization = token;
+  return config;
+});
+const refresh = async ({ client }) => {
+  token = (await client.post('/refresh')).data.token;
+};
+const interceptor = createRefreshInterceptor(api, { refresh });
+try {
+  commonjs.createRefreshInterceptor(api, { refresh });
+  console.log('attached');
+} catch (error) {
+  console.log(error.name + ': ' + error.message);
+}
+for (const expiry of ['one', 'two']) {
+  valid = expiry;
+  const outcomes = await Promise.allSettled([api.get('/a'), api.get('/b'), api.get('/c')]);
+  console.log(outcomes.map((outcome) => outcome.status).join(' ') + ', refreshes ' + refreshes);
+}
+interceptor.eject();
+commonjs.createRefreshInterceptor(api, { refresh }).eject();
+console.log('the other copy attaches once the first let go');
+server.close();
+`;
+    await writeFile(join(project, 'two-copies.mjs'), script);
+    expect(await sh('node', ['two-copies.mjs'], project)).toBe(
+      'TypeError: axios-refresh-interceptor is loaded twice (ESM and CommonJS, or two versions)\n' +
+        'fulfilled fulfilled fulfilled, refreshes 1\n' +
+        'fulfilled fulfilled fulfilled, refreshes 2\n' +
+        'the other copy attaches once the first let go\n',
+    );
+  });
+
   async function typecheck(file: string, source: string, moduleResolution: string, module: string): Promise<string> {
     await writeFile(join(project, file), source);
     const config = `tsconfig.${file}.json`;

@@ -1,4 +1,5 @@
 import axios from 'axios';
+import type { InternalAxiosRequestConfig } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { headerCount, probeApp, startProbe, within } from './helpers/request-probe.js';
 import type { ProbeServer } from './helpers/request-probe.js';
@@ -89,6 +90,39 @@ describe.each([
     await within(Promise.all([first, held]));
     // The retry and the held request go out together after the refresh, in either order.
     expect(server.api().map((h) => `${h.status} ${h.url}`).sort()).toEqual(['200 /api/first', '200 /api/held', '401 /api/first']);
+  });
+
+  it.each([
+    ['a plain object', (config: InternalAxiosRequestConfig) => {
+      const params = (config.params ?? {}) as Record<string, string>;
+      params.include = [params.include, 'meta'].filter(Boolean).join(',');
+      config.params = params;
+    }, '?id=1&include=meta', '?id=2&include=meta'],
+    ['URLSearchParams', (config: InternalAxiosRequestConfig) => {
+      (config.params as URLSearchParams).append('sig', 'S');
+    }, '?id=1&sig=S', '?id=2&sig=S'],
+  ])('adds what an app interceptor adds to %s of params in place once, on the retry and on a request held during the refresh', async (kind, add, first, held) => {
+    const { api } = probeApp(server, {}, { responseInterceptor });
+    api.interceptors.request.use((config) => {
+      add(config);
+      return config;
+    });
+    const params = (id: number) => (kind === 'URLSearchParams' ? new URLSearchParams({ id: String(id) }) : { id: String(id) });
+    const callers = [params(1), params(2)] as const;
+    server.expire();
+    const release = server.holdRefresh();
+    const one = api.get('/api/one', { params: callers[0] });
+    while (server.hits.filter((h) => h.path === '/refresh').length === 0) await new Promise((r) => setTimeout(r, 5));
+    const two = api.get('/api/two', { params: callers[1] });
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await within(Promise.all([one, two]));
+    expect(server.api().map((h) => `${h.status} ${h.url}`).sort()).toEqual([`200 /api/one${first}`, `200 /api/two${held}`, `401 /api/one${first}`]);
+    // What the caller gave is changed as plain axios changes it: an object not at all (axios
+    // copies it for each request), URLSearchParams once (axios passes them on as they are).
+    expect(callers.map((given) => new URLSearchParams(given as Record<string, string>).toString())).toEqual(
+      kind === 'URLSearchParams' ? ['id=1&sig=S', 'id=2&sig=S'] : ['id=1', 'id=2'],
+    );
   });
 
   it('sends no duplicated headers on the retry', async () => {
