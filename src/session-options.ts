@@ -24,7 +24,7 @@ export interface CommonSessionOptions<Context, Expired extends SessionExpiredErr
    * Rejecting with a 4xx response other than 408 and 429, or resolving with one (an axios
    * response or a fetch `Response`), ends the session until a log-in; any other failure
    * (network error, timeout, 408, 429, 5xx, an error thrown here) is transient, and no refresh
-   * runs again before its `Retry-After` or a backoff of 250 ms to 5 s has passed.
+   * runs again before its `Retry-After` or a backoff (125 ms to 5 s, with jitter) has passed.
    */
   refresh: (context: Context) => unknown;
   /**

@@ -308,6 +308,28 @@ describe('createRefreshFetch: a failed refresh', () => {
     expect((errors[2] as { request?: { method?: string } }).request?.method).toBe('post');
   });
 
+  // As the README says: the outcomes are decided when it runs (callbacks.test.ts ejects there),
+  // and the callers hear of them after it.
+  it('calls onSessionExpired before the waiting calls\' catch handlers run, on fetch and on axios', async () => {
+    const order: string[] = [];
+    const { api, authFetch } = mixedApp({
+      onSessionExpired: () => {
+        order.push('onSessionExpired');
+      },
+    });
+    server.expireAccess();
+    server.refreshMode = 'reject';
+    const calls = [authFetch(at('/api/f')), api.get('/api/a')].map((call, i) => {
+      const name = ['fetch', 'axios'][i]!;
+      return call.catch((error: unknown) => {
+        order.push(`${name} caught ${isSessionExpiredError(error) ? 'SessionExpiredError' : String(error)}`);
+      });
+    });
+    await Promise.all(calls);
+    expect(order).toEqual(['onSessionExpired', 'fetch caught SessionExpiredError', 'axios caught SessionExpiredError']);
+    expect(server.refreshCalls()).toBe(1);
+  });
+
   it('rejects with RefreshFailedError, keeping the session, when the refresh fails for another reason', async () => {
     const { authFetch, expired } = mixedApp();
     server.expireAccess();
