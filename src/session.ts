@@ -185,8 +185,11 @@ const endedByDefault = (cause: unknown): EndedBy => (isSessionExpiredError(cause
  */
 export interface SessionHooks {
   endedBy?: ((cause: unknown) => EndedBy | undefined) | undefined;
-  /** A transient failure here: no refresh before `until`. */
-  cooled?: ((until: number, cause: unknown) => void) | undefined;
+  /**
+   * A transient failure here: no refresh before `until`, or before what this returns when that
+   * is later (the cooldown other tabs are in, the backoff of their failures in a row).
+   */
+  cooled?: ((until: number, cause: unknown) => number) | undefined;
   /** A log-in here started the session again. */
   began?: (() => void) | undefined;
 }
@@ -283,9 +286,9 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     epoch = ++count;
     failures += 1;
     const now = Date.now();
-    failure.retryAt = now + backoff(failure.cause, failures, now);
+    const until = now + backoff(failure.cause, failures, now);
+    failure.retryAt = Math.max(until, hooks.cooled?.(until, failure.cause) ?? 0);
     cooling = coolUntil(failure.retryAt, failure);
-    hooks.cooled?.(failure.retryAt, failure.cause);
   }
 
   /** Move: the session is over, whatever it was doing; reported once, after its waiters. */

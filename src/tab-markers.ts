@@ -4,7 +4,9 @@ import type { LockManagerLike } from './tab-options.js';
  * What the tabs of an origin know of their session, each the highest any tab has seen:
  * refreshes and log-ins that gave new credentials (`refreshed`) and when the latest of them was
  * recorded (`issuedAt`, ms since the epoch), ends (`ended`), the end the latest log-in followed
- * (`began`: the session is over while `ended > began`), and transient refresh failures (`cooled`).
+ * (`began`: the session is over while `ended > began`), transient refresh failures (`cooled`),
+ * the count of those at the latest new credentials (`steady`: `cooled - steady` failed in a row,
+ * which the backoff doubles with), and when the latest cooldown ends (`until`, ms since the epoch).
  */
 export interface Counts {
   refreshed: number;
@@ -12,13 +14,15 @@ export interface Counts {
   ended: number;
   began: number;
   cooled: number;
+  steady: number;
+  until: number;
 }
 
 type Kind = keyof Counts;
 
-const kinds: readonly Kind[] = ['refreshed', 'issuedAt', 'ended', 'began', 'cooled'];
+const kinds: readonly Kind[] = ['refreshed', 'issuedAt', 'ended', 'began', 'cooled', 'steady', 'until'];
 
-export const noCounts = (): Counts => ({ refreshed: 0, issuedAt: 0, ended: 0, began: 0, cooled: 0 });
+export const noCounts = (): Counts => ({ refreshed: 0, issuedAt: 0, ended: 0, began: 0, cooled: 0, steady: 0, until: 0 });
 
 /** Raises each of `counts` to what `more` says, ignoring anything in it that is not a number. */
 export function raise(counts: Counts, more: Partial<Record<Kind, unknown>>): void {

@@ -7,7 +7,7 @@
 import { SessionExpiredError, isSessionExpiredError } from './errors.js';
 import { checkTabOptions, rethrowMistake } from './checks.js';
 import type { RefreshContext } from './options.js';
-import { isRejection } from './refresh-outcome.js';
+import { backoff, isRejection } from './refresh-outcome.js';
 import { axiosTransport, failedAnswer } from './axios-session.js';
 import { createSession } from './session.js';
 import type { SessionState } from './session.js';
@@ -22,7 +22,8 @@ export type { ChannelLike, LockManagerLike, TabSession, TabSessionOptions, Token
 
 /** What a tab tells the others of a move of its own, with all it knows (see {@link Counts}). */
 type Message = {
-  type: 'refreshed' | 'began' | 'ended' | 'cooling';
+  // `asked`: a tab with no tokens asks for them; `tokens`: a tab that has the latest hands them over.
+  type: 'refreshed' | 'began' | 'ended' | 'cooling' | 'asked' | 'tokens';
   counts: Counts;
   tokens?: unknown;
   until?: number | undefined;
@@ -94,7 +95,6 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
   const seen = noCounts();
   // The latest `refreshed` whose credentials this tab has: made here, or handed over by message.
   let applied = 0;
-  let cooledUntil = 0;
   // A bearer session's token when this tab learned that the session was over.
   let endedToken: string | undefined;
   // Set while a message moves this session, so that the move is not told back.
@@ -106,6 +106,8 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
   // a log-in.
   let ends = 0;
   const waiting = new Set<() => void>();
+  // A request for tokens that no tab answered: the next refresh goes ahead without them.
+  let unanswered = false;
   const endedElsewhere = new Error('The session ended in another tab');
   const cooledElsewhere = new Error('A refresh failed in another tab');
 
@@ -133,6 +135,10 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
     first = counts.refreshed - (counts.issuedAt > opened ? 1 : 0);
     applied = Math.max(applied, first);
     void learn(counts);
+    // Opened during another tab's cooldown: no refresh from here before it ends either.
+    session.pause(seen.until, cooledElsewhere);
+    // Tokens held in memory are in the open tabs, not in this one.
+    if (tokenless()) post('asked');
   });
 
   /** Runs `move` once the first read is in, so that the counts it tells carry on from the highest. */
@@ -145,7 +151,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
   const logIn = (): void => {
     known(() => {
       applied = seen.refreshed + 1;
-      void learn({ refreshed: applied, issuedAt: Date.now(), began: seen.ended });
+      void learn({ refreshed: applied, issuedAt: Date.now(), began: seen.ended, steady: seen.cooled });
       const tell = (): void => {
         post('began', { tokens: shareTokens?.read() });
       };
@@ -177,9 +183,14 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
       }
       return undefined;
     }
+    return when(() => applied >= target, signal);
+  }
+
+  /** Resolves once a message made `done` true, or rejects when `signal` aborts first. */
+  function when(done: () => boolean, signal: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
-        if (applied < target) return;
+        if (!done()) return;
         waiting.delete(check);
         signal.removeEventListener('abort', aborted);
         resolve();
@@ -205,6 +216,15 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
       void learn(await tab.read());
       if (lapsed() || coreState() === 'ended') throw new SessionExpiredError(endedElsewhere);
       if (seen.refreshed > had) return take(context.signal);
+      // A tab that opened after a log-in in another, with tokens held in memory, has none: a
+      // refresh without them would be rejected, and the rejection would end every tab's session.
+      if (tokenless() && seen.refreshed > 0 && !unanswered) {
+        post('asked');
+        return when(() => !!token(), context.signal).catch((error: unknown) => {
+          unanswered = true;
+          throw error;
+        });
+      }
       // Another tab's refresh failed while this one waited: the server is not back yet.
       if (seen.cooled > failures) throw cooledElsewhere;
       // A log-out or a log-in while the call is out makes its outcome one of a session gone by,
@@ -221,7 +241,11 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
         if (current()) {
           failedHere = error;
           const rejected = isRejection(error);
-          await learn(rejected ? { ended: seen.ended + 1 } : { cooled: seen.cooled + 1 });
+          const now = Date.now();
+          const cooled = seen.cooled + 1;
+          // Recorded before the lock goes, so that a tab that waited for it knows when the tabs
+          // may refresh again: the backoff of the failures in a row in every tab, or Retry-After.
+          await learn(rejected ? { ended: seen.ended + 1 } : { cooled, until: Math.max(seen.until, now + backoff(error, cooled - seen.steady, now)) });
           if (rejected) post('ended');
         }
         throw error;
@@ -230,7 +254,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
       if (ends !== endsBefore) throw new SessionExpiredError(endedElsewhere);
       if (!current()) return value;
       applied = seen.refreshed + 1;
-      await learn({ refreshed: applied, issuedAt: Date.now() });
+      await learn({ refreshed: applied, issuedAt: Date.now(), steady: seen.cooled });
       post('refreshed', { tokens: shareTokens?.read() });
       return value;
     });
@@ -243,9 +267,14 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
       endedBy: (cause) =>
         (cause as { cause?: unknown } | null)?.cause === endedElsewhere ? 'other-tab' : isSessionExpiredError(cause) ? 'app' : 'server',
       cooled(until, cause) {
-        if (cause === failedHere) post('cooling', { until });
-        // This tab's own backoff, for a failure it did not make, is shorter than the cooldown it heard of.
-        else if (cause === cooledElsewhere) session.pause(cooledUntil, cause);
+        // The tabs back off together: this tab's own count of failures in a row leaves out those
+        // of the others, which the cooldown they record counts.
+        const later = Math.max(until, seen.until);
+        if (cause === failedHere) {
+          void learn({ until: later });
+          post('cooling', { until: later });
+        }
+        return later;
       },
       began() {
         if (!quiet) logIn();
@@ -255,6 +284,9 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
   // What the session of this tab alone says; `state` says `ended` too where only the markers know.
   const coreState = Object.getOwnPropertyDescriptor(session, 'state')?.get?.bind(session) as () => SessionState;
   const coreBegin = session.begin.bind(session);
+
+  /** A bearer session whose tokens are handed between tabs, with no token in this one. */
+  const tokenless = (): boolean => !!shareTokens && !!session.bearer && !token();
 
   function token(): string | undefined {
     try {
@@ -278,8 +310,17 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
         session.expire(endedElsewhere, 'other-tab');
       }
       if (type === 'cooling') {
-        cooledUntil = Math.max(cooledUntil, Number(until) || 0);
-        session.pause(cooledUntil, cooledElsewhere);
+        void learn({ until: Number(until) || 0 });
+        session.pause(seen.until, cooledElsewhere);
+      }
+      if (shareTokens && !over()) {
+        if (type === 'asked' && token() && applied === seen.refreshed) post('tokens', { tokens: shareTokens.read() });
+        if (type === 'tokens' && tokenless()) {
+          applied = Math.max(applied, counts.refreshed);
+          session.adopt(() => {
+            shareTokens.write(tokens as T);
+          });
+        }
       }
       // New credentials: a log-in makes an ended session live again; a refresh does not.
       if (fresh && !over() && (type === 'began' || (type === 'refreshed' && !ended))) {

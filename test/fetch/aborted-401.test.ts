@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, createRefreshFetch, createRefreshSession, isRefreshFailedError, isSessionExpiredError } from '../../src/fetch.js';
 import type { FetchLike } from '../../src/fetch.js';
+import { until } from '../helpers/gate.js';
 
 /** A server whose /api answers 401 with its headers at once and its body `bodyDelay` ms later. */
 interface Slow401 {
@@ -85,8 +86,8 @@ describe('a 401 that arrives for a call its caller aborted', () => {
     const authFetch = createRefreshFetch(fetch, { session: s });
     const controller = new AbortController();
     const call = authFetch(`${server.url}/api/a`, { signal: controller.signal });
-    await tick(50);
-    expect(s.state).toBe('refreshing');
+    // The refresh starts on the 401's headers; its body comes 200 ms later.
+    await until(() => s.state === 'refreshing', 100_000);
     controller.abort(new Error('left the page'));
     await expect(call).rejects.toThrow('left the page');
     await tick(150);
