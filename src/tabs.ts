@@ -209,13 +209,15 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
     // The credentials the failed request may have carried: taken before the first read, the
     // count might be one this tab's credentials predate; after it, a message may have raised it.
     const start = applied;
+    // The failed request went out with no token: tokens handed over since are what it needed.
+    const without = tokenless();
     await ready;
     const had = Math.max(start, first);
     const failures = seen.cooled;
     return tab.exclusive(context.signal, async () => {
       void learn(await tab.read());
       if (lapsed() || coreState() === 'ended') throw new SessionExpiredError(endedElsewhere);
-      if (seen.refreshed > had) return take(context.signal);
+      if (seen.refreshed > had || (without && !tokenless())) return take(context.signal);
       // A tab that opened after a log-in in another, with tokens held in memory, has none: a
       // refresh without them would be rejected, and the rejection would end every tab's session.
       if (tokenless() && seen.refreshed > 0 && !unanswered) {
@@ -320,6 +322,8 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
           session.adopt(() => {
             shareTokens.write(tokens as T);
           });
+          // Handed over, not new: a cooldown in force holds, which new credentials would end.
+          session.pause(seen.until, cooledElsewhere);
         }
       }
       // New credentials: a log-in makes an ended session live again; a refresh does not.

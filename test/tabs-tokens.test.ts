@@ -108,4 +108,37 @@ describe('a tab opened with no tokens of its own', () => {
       tabs.close();
     }
   });
+
+  it('keeps a cooldown in force when it gets the open tabs\' tokens: it starts cooling down, and sends no refresh', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2026, 11, 4, 12, 0, 0) });
+    const a = bearerTab({ access: server.access, refresh: server.refresh });
+    server.expireAccess();
+    server.refreshMode = 'error';
+    expect(isRefreshFailedError(await rejection(a.api.get('/api/a')))).toBe(true);
+
+    const late = bearerTab(none());
+    await until(() => late.tokens.access !== '');
+    expect(late.session.state).toBe('cooling-down');
+    expect(isRefreshFailedError(await rejection(late.api.get('/api/late')))).toBe(true);
+    expect(server.refreshCalls()).toBe(1);
+  });
+
+  it('sends a request that went out before the tokens came again with them, with no refresh, when they came while it waited for the lock', async () => {
+    const a = bearerTab({ access: server.access, refresh: server.refresh });
+    await expect(a.api.get('/api/a')).resolves.toMatchObject({ status: 200 });
+    channels.delay();
+    // Another tab holds the refresh lock for now.
+    let release!: () => void;
+    void locks.tab().request('axios-refresh-interceptor', {}, () => new Promise<void>((resolve) => (release = resolve)));
+
+    const late = bearerTab(none());
+    const call = late.api.get('/api/late');
+    await until(() => locks.waiting('axios-refresh-interceptor') === 1);
+    channels.deliver();
+    await until(() => late.tokens.access !== '');
+    release();
+
+    await expect(call).resolves.toMatchObject({ status: 200 });
+    expect(server.refreshCalls()).toBe(0);
+  });
 });
