@@ -14,6 +14,8 @@ export interface Flight {
   /** Settles when the call does, without a value. */
   settled: Promise<void>;
   waited: number;
+  /** Its waiters gave up after `refreshTimeout` at least once: the call is late. */
+  late: boolean;
   /** What the requests waiting now are given; a new wave starts for those who come after a timeout. */
   wave: Wave | undefined;
   /**
@@ -25,7 +27,7 @@ export interface Flight {
 
 /** A refresh call starting now, for the log-in `life`; `ahead` when no failed request started it. */
 export function newFlight(life: number, ahead: boolean): Flight {
-  return { controller: new AbortController(), life, ahead, began: Date.now(), settled: Promise.resolve(), waited: 0, wave: undefined, loggedIn: false };
+  return { controller: new AbortController(), life, ahead, began: Date.now(), settled: Promise.resolve(), waited: 0, late: false, wave: undefined, loggedIn: false };
 }
 
 /** The requests waiting for a refresh, released together, or after `refreshTimeout` alone. */

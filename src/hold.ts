@@ -9,25 +9,30 @@ import { RefreshFailure } from './refresh-outcome.js';
 import { requestError } from './errors.js';
 import { isSoftFailure } from './session.js';
 import type { Lingering } from './session.js';
-import { timeoutError, waitFor } from './wait.js';
+import { EJECTED, timeoutError, waitFor } from './wait.js';
 import { ours } from './judge.js';
 
 // Per instance, not per wiring: the wiring goes when its last interceptor is ejected, and the
-// next one attached (a hot reload) must still wait for the call the ejected one left out.
-const lingering = new WeakMap<object, Lingering>();
+// next one attached (a hot reload) must still wait for the call the ejected one left out. Per
+// purpose too: a CSRF token's refresh has nothing to wait for in an access token's.
+const lingering = new WeakMap<object, Map<string, Lingering>>();
 
 /**
- * Remembers what a session that leaves `instance` left there (the session's `lingering()`): its
- * call out, which may present the same rotating refresh token, and its cooldown. Every session
- * attached there later starts its refreshes after both (see `RefreshSession.behind`), and after
- * the calls left before, which a session that did not refresh here did not wait for.
+ * Remembers what a session that leaves `instance` left there for `purpose` (the session's
+ * `lingering()`): its call out, which may present the same rotating refresh token, and its
+ * cooldown. Every session attached there later for that purpose starts its refreshes after both
+ * (see `RefreshSession.behind`), and after the calls left before, which a session that did not
+ * refresh here did not wait for.
  */
-export function linger(instance: object, left: Lingering | undefined): void {
-  if (left) lingering.set(instance, { settled: Promise.all([lingering.get(instance)?.settled, left.settled]), cooling: left.cooling });
+export function linger(instance: object, purpose: string, left: Lingering | undefined): void {
+  if (!left) return;
+  const all = lingering.get(instance) ?? new Map<string, Lingering>();
+  all.set(purpose, { settled: Promise.all([all.get(purpose)?.settled, left.settled]), cooling: left.cooling });
+  lingering.set(instance, all);
 }
 
-/** What the sessions ejected from `instance` left there; see `linger`. */
-export const lingeringOn = (instance: object): Lingering | undefined => lingering.get(instance);
+/** What the sessions ejected from `instance` left there for `purpose`; see `linger`. */
+export const lingeringOn = (instance: object, purpose: string): Lingering | undefined => lingering.get(instance)?.get(purpose);
 
 /** When the request's `timeout` runs out, counted from its start; none without one. */
 export const deadline = (sending: Sending | undefined, config: InternalAxiosRequestConfig): number | undefined =>
@@ -65,8 +70,12 @@ export async function renewed(state: InstanceState, sending: Sending, config: In
   for (const current of state.inForce) {
     // A request to another origin does not carry the session's credentials: it goes out as it is.
     if (!current.session.due() || !ours(state, current, config, undefined)) continue;
+    const { session } = current;
     try {
-      await waitFor(current.session.renew(state.trigger(config)), config, current.interrupts, deadline(sending, config));
+      // Ejected meanwhile, it goes out as it is, with the token of the session that held it.
+      if ((await waitFor(session.renew(state.trigger(config)), config, current.interrupts, deadline(sending, config))) === EJECTED) {
+        session.bearer?.authorize(config, state.instance, state.ownOrigin(), session.origins);
+      }
     } catch (failure) {
       if (!isSoftFailure(failure)) throw requestError(failure, config);
     }

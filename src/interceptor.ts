@@ -20,8 +20,9 @@ import type { Attachment } from './wiring.js';
 export interface RefreshInterceptor {
   /**
    * Removes everything the interceptor added to the instance. Requests waiting on a refresh at
-   * that moment settle at once: a held request is sent as it is, a failed one rejects with its
-   * original error. A refresh the instance does not share is abandoned.
+   * that moment settle at once: a held request is sent as it is (with `bearer`, with the
+   * session's token), a failed one rejects with its original error. A refresh the instance does
+   * not share is abandoned; other instances given the session wait for its call to settle.
    */
   eject(): void;
   /** The session this instance refreshes through; pass it to another instance to share it. */

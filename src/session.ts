@@ -92,7 +92,10 @@ export interface RefreshSession {
   loggedIn(): void;
   /** @internal True while the code running was called by this session's `refresh`: its requests are its own. */
   owns(): boolean;
-  /** @internal Abandons the refresh in flight, for an interceptor's own session when it is ejected. */
+  /**
+   * @internal Abandons the refresh in flight, for an interceptor's own session when it is
+   * ejected: its signal aborts, the requests waiting now reject, and its outcome changes nothing.
+   */
   dispose(): void;
   /**
    * @internal What the session leaves on an instance it leaves: its refresh call out now, which
@@ -247,13 +250,17 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   /**
    * The cooldown in force: read from the clock when asked, so that no timer runs for it. A wall
    * clock turned back since it began would stretch it by as much: its length is then counted on
-   * the monotonic clock.
+   * the monotonic clock. A `Date` that stands still (mocked in tests) holds it, as tests expect.
    */
   const coolingNow = (): Cooling | undefined => {
     if (!cooling) return undefined;
     const now = Date.now();
-    const over = now < cooling.since ? monotonic() - cooling.mono >= cooling.until - cooling.since : now >= cooling.until;
-    return over ? undefined : cooling;
+    if (now >= cooling.since) return now < cooling.until ? cooling : undefined;
+    const left = cooling.until - cooling.since - (monotonic() - cooling.mono);
+    if (left <= 0) return undefined;
+    // The errors a refusal gives say when to try again in the clock as it reads now.
+    cooling.failure.retryAt = now + Math.ceil(left);
+    return cooling;
   };
   const coolUntil = (until: number, failure: RefreshFailure): Cooling => ({ until, failure, since: Date.now(), mono: monotonic() });
 
@@ -368,7 +375,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     const wave = current.wave;
     current.wave = undefined;
     if (failure) {
-      failure.ahead = current.ahead;
+      failure.ahead = current.ahead && works();
       failure.startedBy = trigger.by ?? describeRequest(trigger.config);
     }
     if (ended || current.life !== life) {
@@ -404,6 +411,8 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   /** The waiters of this wave give up after `refreshTimeout`; the call itself goes on, and still counts. */
   function timedOut(current: Flight): void {
     const failure = lateFailure(timeout, current);
+    failure.ahead &&= works();
+    current.late = true;
     const error = failure.cause;
     current.controller.abort(error);
     const wave = current.wave;
@@ -439,6 +448,9 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   }
 
   const expiring = (): boolean => ahead !== undefined && ahead.due();
+  // Whether the access token still works, as far as the session knows: a refresh ahead of expiry
+  // that fails transiently then holds nothing back, and one that fails past the expiry does.
+  const works = (): boolean => ahead?.fresh(0) ?? true;
 
   const session: RefreshSession = {
     get state() {
@@ -475,7 +487,9 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     due() {
       revive();
       if (ended) return false;
-      return flight !== undefined || (!coolingNow() && expiring());
+      // A refresh ahead whose waiters gave up holds no more requests while the token works.
+      if (flight) return !(flight.late && flight.ahead && works());
+      return !coolingNow() && expiring();
     },
     renew(trigger) {
       if (ended) return Promise.resolve();
@@ -519,11 +533,11 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       if (cooling) session.pause(cooling.until, cooling.cause);
     },
     dispose() {
-      listeners.clear();
       const current = flight;
       if (!current) return;
-      // An ejected interceptor's own session is never used again: nothing waits for its call.
-      flight = undefined;
+      // Its outcome changes nothing, as a call from before a log-in. It stays the call in flight
+      // until it settles, however late: an instance or a `fetch` that shares this session waits
+      // for it, and never starts a second call beside it.
       current.life = -1;
       const wave = current.wave;
       current.wave = undefined;

@@ -88,17 +88,25 @@ export function wiringOf(instance: AxiosInstance): Wiring {
       return state.attachments;
     },
     attach(attachment) {
-      // A session that may refresh through this instance waits for the call an ejected one left out.
-      const left = lingeringOn(instance);
-      if (left) attachment.session.behind(left);
+      // A session that takes over a purpose here waits for the call an ejected one left out, and
+      // for the one that the interceptor it takes over from has out now (the app attaches anew
+      // before it ejects the old), and keeps their cooldowns.
+      const { purpose, session } = attachment;
+      for (const left of [lingeringOn(instance, purpose), ...state.inForce.map((a) => a.purpose === purpose && a.session.lingering())]) {
+        if (left) session.behind(left);
+      }
       state.settle([attachment, ...state.attachments]);
       // What the session is told of this instance.
       const listener = { ...trackDefaultHeaders(instance), client: state.client };
       state.tracked.set(attachment, [listener, attachment.session.subscribe(listener)]);
     },
     detach(attachment) {
-      linger(instance, attachment.session.lingering());
+      const { purpose, session } = attachment;
+      const left = session.lingering();
+      linger(instance, purpose, left);
       state.settle(state.attachments.filter((a) => a !== attachment));
+      // One for the same purpose attached before is in force again, or still: it waits too.
+      for (const a of state.inForce) if (left && a.purpose === purpose) a.session.behind(left);
       state.tracked.get(attachment)?.[1]();
       state.tracked.delete(attachment);
       for (const interrupt of [...attachment.interrupts]) interrupt();

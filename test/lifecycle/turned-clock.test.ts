@@ -97,6 +97,26 @@ describe('a clock turned back during a cooldown', () => {
     expect(server.count('/refresh')).toBe(2);
   });
 
+  it('gives refusals during that cooldown a retryAt in the clock as it reads now, not 10 minutes later', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(1);
+    const state = app();
+    await state.api.get('/tasks');
+    server.revoke();
+    server.failOnce('/refresh', 503);
+    const first = (await state.api.get('/tasks').catch((e: unknown) => e)) as { retryAt?: number };
+    const start = Date.now();
+    // The backoff after one failure, at its longest.
+    expect(first.retryAt).toBe(start + 250);
+
+    vi.setSystemTime(start - 10 * MINUTE);
+    server.sleep(10 * MINUTE);
+    vi.advanceTimersByTime(100);
+    const refused = (await state.api.get('/tasks').catch((e: unknown) => e)) as { retryAt?: number };
+    expect(isRefreshFailedError(refused)).toBe(true);
+    expect(refused.retryAt).toBe(Date.now() + 150);
+    vi.restoreAllMocks();
+  });
+
   it('expiry(): no refresh storm after the clock is turned forward an hour and expiresAt is in the client clock', async () => {
     const state = { at: Date.now() + 15 * MINUTE, refreshes: 0 };
     const api = axios.create({ baseURL: server.url });

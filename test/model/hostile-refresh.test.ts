@@ -158,11 +158,13 @@ describe('a refresh that settles after eject', () => {
       expect(heldError?.response?.status).toBe(401);
       expect(app.count('/held')).toBe(1);
       expect(signal?.aborted).toBe(true);
-      expect(interceptor.session.refreshing).toBe(false);
+      // The call is still out, and still the session's one call, for whatever else shares it.
+      expect(interceptor.session.refreshing).toBe(true);
 
       answer.open();
       await flush();
       // Its outcome is ignored: neither ended nor cooling down.
+      expect(interceptor.session.refreshing).toBe(false);
       expect(interceptor.session.state).toBe('live');
       // Nothing listens any more: a 401 now reaches the caller as it is, with no refresh.
       expect((await failure(app.api.get('/later')) as AxiosError).response?.status).toBe(401);

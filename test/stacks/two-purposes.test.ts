@@ -217,4 +217,26 @@ describe('several interceptors on one instance, told apart by purpose', () => {
     expect(server.count('/csrf-cookie')).toBe(1);
     expect([older.calls(), newer.calls()]).toEqual([0, 1]);
   });
+
+  it('gives a CSRF interceptor attached after a token interceptor was ejected in a cooldown none of that cooldown', async () => {
+    const { api, credentials } = csrfApp(server);
+    const token = createRefreshInterceptor(api, {
+      refresh: () => Promise.reject(new Error('the auth server is down')),
+    });
+    server.expireAccess();
+    await rejection(api.post('/api/down', {}));
+    expect(token.session.state).toBe('cooling-down');
+    token.eject();
+
+    const csrf = csrfPurpose(credentials);
+    const interceptor = createRefreshInterceptor(api, csrf.options);
+    expect(interceptor.session.state).toBe('live');
+    server.expireCsrf();
+    const error = await rejection(api.post('/api/csrf-only', {}));
+
+    // The 419 was refreshed and retried; the 401 after it has no interceptor any more.
+    expect(server.statuses('/api/csrf-only')).toEqual([419, 401]);
+    expect(error.response?.status).toBe(401);
+    expect(csrf.calls()).toBe(1);
+  });
 });

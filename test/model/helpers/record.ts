@@ -7,6 +7,8 @@ import type { Joined, Verdict } from './session-model.js';
 /** A moment the library looked at a request, and whether the session refreshed nothing then (ended, or cooling down). */
 export interface Looked extends Moment {
   readonly quiet: boolean;
+  /** A refresh ahead of expiry past refreshTimeout was out, and the token had not expired: nothing held it. */
+  readonly lateAhead: boolean;
 }
 
 /** What the world knows about one request of the schedule, from its start to its settling. */

@@ -92,7 +92,8 @@ import type { CallRecord, Joined } from './session-model.js';
  *   that resolves gets the very response of its last attempt (O classify*)
  * - held requests do not go out before their wait ends, nor at all when it ends without new
  *   credentials (unless the refresh was one ahead of expiry); a request is held by the call out
- *   when it starts or, with expiresAt, by the one it starts when its token is within the margin,
+ *   when it starts (not by a call ahead of expiry past refreshTimeout while the token it would
+ *   replace has not expired) or, with expiresAt, by the one it starts when its token is within the margin,
  *   and never while the session has ended or cools down (W sending, holder); nothing else holds
  *   a request: the check is lazy, made as the request reaches the adapter (W goesOutAtOnce; on
  *   real time, a request that a refresh or the margin overtook before it got there is left
@@ -385,7 +386,7 @@ export class World {
           record.rejections[attempt] = error;
           // The library decides about a retry only once this failure has reached it.
           const now = Date.now();
-          record.looked[attempt + 1] = { time: now, order: this.order, quiet: this.model.quiet(now) };
+          record.looked[attempt + 1] = { time: now, order: this.order, quiet: this.model.quiet(now), lateAhead: this.lateAhead(now) };
           if (attempt === 0 && is401(error)) this.judge401(record, now);
           throw error;
         },
@@ -458,7 +459,7 @@ export class World {
       return;
     }
     // The session refreshed nothing ahead of expiry then: it had ended, or cooled down.
-    if (looked.quiet) return;
+    if (looked.quiet || looked.lateAhead) return;
     // It may have waited for that refresh, and then goes out with what it has.
     if (this.model.lastSoftFailure >= looked.order) return;
     const misuse = expiry.misuse(token, looked, this.exact ? Date.now() : looked.time);
@@ -508,7 +509,9 @@ export class World {
     if (record.plan.skip || this.ejected.has(record.plan.on)) return;
     const now = Date.now();
     record.joined = this.model.running
-      ? this.model.join(now)
+      ? this.lateAhead(now)
+        ? undefined
+        : this.model.join(now)
       : this.mayHoldAhead(record, now)
         ? { call: this.refreshCalls + 1, order: this.order++ }
         : undefined;
@@ -531,7 +534,7 @@ export class World {
     record.started = true;
     record.sentAt = this.order++;
     const now = Date.now();
-    record.looked[0] = { time: now, order: record.sentAt, quiet: this.model.quiet(now) };
+    record.looked[0] = { time: now, order: record.sentAt, quiet: this.model.quiet(now), lateAhead: this.lateAhead(now) };
     const refreshing = this.model.running !== undefined;
     record.heldBy = this.holder(record, now);
     record.joined = this.waitsOn(record, now);
@@ -556,8 +559,20 @@ export class World {
    */
   private holder(record: RequestRecord, now: number): number | undefined {
     if (record.plan.skip || this.ejected.has(record.plan.on)) return undefined;
-    if (this.model.running && !this.model.disposed) return this.model.running.call;
+    if (this.model.running && !this.model.disposed) return this.lateAhead(now) ? undefined : this.model.running.call;
     return this.mayHoldAhead(record, now) ? this.refreshCalls + 1 : undefined;
+  }
+
+  /**
+   * A refresh ahead of expiry is out whose waiters gave up after refreshTimeout, and the token
+   * stored now has not expired: it holds no request (README: a late refresh ahead holds nothing
+   * while the token works).
+   */
+  private lateAhead(now: number): boolean {
+    const { running } = this.model;
+    if (!running?.ahead || running.timeouts.length === 0) return false;
+    const at = this.expiry?.expiresAt(this.store.access);
+    return at === undefined || now < at;
   }
 
   /** Where a request held at its start joins: the wave of the call out (a new one after a timeout), or the call it starts. */
