@@ -11,8 +11,8 @@ export interface Flight {
   life: number;
   readonly ahead: boolean;
   readonly began: number;
-  /** Settles when the call does, without a value. */
-  settled: Promise<void>;
+  /** Settles when the call does, with `true` when it succeeded. */
+  settled: Promise<boolean>;
   waited: number;
   /** Its waiters gave up after `refreshTimeout` at least once: the call is late. */
   late: boolean;
@@ -27,7 +27,7 @@ export interface Flight {
 
 /** A refresh call starting now, for the log-in `life`; `ahead` when no failed request started it. */
 export function newFlight(life: number, ahead: boolean): Flight {
-  return { controller: new AbortController(), life, ahead, began: Date.now(), settled: Promise.resolve(), waited: 0, late: false, wave: undefined, loggedIn: false };
+  return { controller: new AbortController(), life, ahead, began: Date.now(), settled: Promise.resolve(false), waited: 0, late: false, wave: undefined, loggedIn: false };
 }
 
 /** The requests waiting for a refresh, released together, or after `refreshTimeout` alone. */
@@ -37,6 +37,13 @@ export interface Wave {
   reject(failure: RefreshFailure): void;
   readonly timer: ReturnType<typeof setTimeout>;
 }
+
+/**
+ * Settles when both do, as `last` did: calls for one purpose never overlap, so the one left last
+ * settles last and tells whether the credentials were renewed.
+ */
+export const latest = (first: Promise<unknown> | undefined, last: Promise<unknown>): Promise<unknown> =>
+  Promise.all([first, last]).then((both) => both[1]);
 
 /** Does nothing: what a settled promise nobody reads is handled with. */
 export const noop = (): void => {};

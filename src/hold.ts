@@ -5,6 +5,7 @@
 import type { InternalAxiosRequestConfig } from 'axios';
 import type { InstanceState } from './instance-state.js';
 import type { Sending } from './record.js';
+import { latest } from './flight.js';
 import { RefreshFailure } from './refresh-outcome.js';
 import { requestError } from './errors.js';
 import { isSoftFailure } from './session.js';
@@ -27,7 +28,7 @@ const lingering = new WeakMap<object, Map<string, Lingering>>();
 export function linger(instance: object, purpose: string, left: Lingering | undefined): void {
   if (!left) return;
   const all = lingering.get(instance) ?? new Map<string, Lingering>();
-  all.set(purpose, { settled: Promise.all([all.get(purpose)?.settled, left.settled]), cooling: left.cooling });
+  all.set(purpose, { settled: latest(all.get(purpose)?.settled, left.settled), cooling: left.cooling });
   lingering.set(instance, all);
 }
 

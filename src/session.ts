@@ -6,7 +6,7 @@
 import { isSessionExpiredError } from './codes.js';
 import type { SessionExpiredErrorLike } from './codes.js';
 import { RefreshFailure, backoff, describeRequest, naming } from './refresh-outcome.js';
-import { callRefresh, lateFailure, newFlight, newWave, noop, release } from './flight.js';
+import { callRefresh, lateFailure, latest, newFlight, newWave, noop, release } from './flight.js';
 import type { Flight } from './flight.js';
 import { lastListener, listen, notify } from './listeners.js';
 import type { Listeners, SessionListener } from './listeners.js';
@@ -113,7 +113,7 @@ export interface RefreshSession {
 
 /** @internal What an ejected session left on an instance (see {@link RefreshSession.lingering}). */
 export interface Lingering {
-  /** Settles when its call does; at once when none was out. */
+  /** Settles when its call does, with `true` when that call succeeded; at once when none was out. */
   readonly settled: Promise<unknown>;
   /** Its cooldown, if one was in force. */
   readonly cooling: { readonly until: number; readonly cause: unknown } | undefined;
@@ -356,8 +356,9 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     flight = current;
     const call = (): unknown => own.run(() => refresh(transport.context(trigger, current.controller.signal)));
     const before = after;
-    const outcome = callRefresh(before ? () => before.then(call) : call, (answer) => transport.answer(answer));
-    current.settled = outcome.then(noop, noop);
+    // A call waiting behind one that succeeded has nothing left to do, as after a late call of its own.
+    const outcome = callRefresh(before ? () => before.then((renewed) => (renewed === true ? undefined : call())) : call, (answer) => transport.answer(answer));
+    current.settled = outcome.then(() => true, () => false);
     outcome.then(
       (answer) => {
         settle(current, undefined, trigger, answer);
@@ -526,7 +527,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       return flight || cool ? { settled: flight?.settled ?? Promise.resolve(), cooling: cool && { until: cool.until, cause: cool.failure.cause } } : undefined;
     },
     behind({ settled, cooling }) {
-      const mine = (after = Promise.all([after, settled]));
+      const mine = (after = latest(after, settled));
       void mine.then(() => {
         if (after === mine) after = undefined;
       });
