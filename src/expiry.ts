@@ -19,7 +19,8 @@ export interface Expiry {
   due(): boolean;
   /**
    * @internal A refresh succeeded, resolving `answer` if it ran in this tab: the server's time is
-   * measured again, and an expiry the refresh left within the margin is ignored until it changes.
+   * measured again, and an expiry the refresh left within the margin is ignored until it changes
+   * or passes.
    */
   refreshed(answer?: unknown): void;
   /** @internal Milliseconds until the access token expires, in the time its expiry is written in; `undefined` when unknown. */
@@ -94,8 +95,11 @@ function ahead(read: () => number | undefined, margin: number, ownTime: boolean,
   };
   const fresh = (min: number): boolean => {
     const remaining = left();
-    // Strictly more, as a request is held for a refresh from the margin on.
-    return remaining === undefined || remaining > min || (handed !== undefined && read() === handed.at && (handed.left ?? Infinity) <= min);
+    // Strictly more, as a request is held for a refresh from the margin on. A token handed over
+    // with no more than `min` left counts as fresh until it expires, unless it came expired.
+    if (remaining === undefined || remaining > min) return true;
+    const given = handed?.left ?? Infinity;
+    return handed !== undefined && read() === handed.at && given <= min && (remaining > 0 || given <= 0);
   };
   return {
     part: 'expiry',

@@ -23,11 +23,13 @@ export interface Flight {
    * and their rejection ends nothing.
    */
   loggedIn: boolean;
+  /** The bearer token when it set out: another one when it settles came from a log-in. */
+  readonly token: string | undefined;
 }
 
 /** A refresh call starting now, for the log-in `life`; `ahead` when no failed request started it. */
-export function newFlight(life: number, ahead: boolean): Flight {
-  return { controller: new AbortController(), life, ahead, began: Date.now(), settled: Promise.resolve(false), waited: 0, late: false, wave: undefined, loggedIn: false };
+export function newFlight(life: number, ahead: boolean, token: string | undefined): Flight {
+  return { controller: new AbortController(), life, ahead, began: Date.now(), settled: Promise.resolve(false), waited: 0, late: false, wave: undefined, loggedIn: false, token };
 }
 
 /** The requests waiting for a refresh, released together, or after `refreshTimeout` alone. */

@@ -86,8 +86,9 @@ export async function getAccessToken(session: RefreshSession, request: AccessTok
   try {
     if (session.state !== 'ended' && fresh(session, minValidity, refused)) {
       // A refresh out now may be replacing this very token (a 401 started it): waited for, as a
-      // request is. One ahead of expiry that fails transiently leaves it as good as it was.
-      if (session.refreshing) await session.renew(trigger).catch((failure: unknown) => {
+      // request is, unless it is one ahead of expiry already late while the token works. One
+      // ahead of expiry that fails transiently leaves it as good as it was.
+      if (session.refreshing && session.due()) await session.renew(trigger).catch((failure: unknown) => {
         if (!isSoftFailure(failure)) throw failure;
       });
     } else {

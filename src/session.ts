@@ -40,9 +40,9 @@ export interface RefreshSession {
   /**
    * Tells the session that a new log-in happened that the library could not see (an SSO
    * redirect, a log-in made by another library): an ended session is live again, and the next
-   * 401 refreshes. A log-in sent through an intercepted instance with `skipAuthRefresh` that
-   * succeeds, or a bearer session's `accessToken` giving a new token, does this by itself.
-   * Does nothing to a session that has not ended.
+   * 401 refreshes; a refresh call out now presented the credentials from before it, and its
+   * rejection ends nothing. A log-in sent through an intercepted instance with `skipAuthRefresh`
+   * that succeeds, or a bearer session's `accessToken` giving a new token, does this by itself.
    */
   begin(): void;
   /** @internal Set by `observe`: what the session tells its observers of. */
@@ -351,7 +351,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   function start(trigger: RefreshTrigger): Promise<void> {
     notify(listeners, 'started', epoch);
     session.tell?.('refresh-started', undefined, trigger);
-    const current = newFlight(life, trigger.error === undefined);
+    const current = newFlight(life, trigger.error === undefined, tokenNow());
     // In flight before `refresh` runs, so that a request it sends is seen as its own.
     flight = current;
     const call = (): unknown => own.run(() => refresh(transport.context(trigger, current.controller.signal)));
@@ -385,6 +385,9 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       release(wave, failure ?? ended?.failure);
       return;
     }
+    // A bearer token other than the one the call set out with (and not none) is a log-in's.
+    const token = tokenNow();
+    if (token !== undefined && token !== current.token) current.loggedIn = true;
     if (failure?.expired && current.loggedIn && !isSessionExpiredError(failure.cause)) {
       // The server rejected credentials that a log-in replaced while the call was out: its waiters
       // are sent again with the log-in's, as is any request sent before it, and the backoff starts
@@ -470,9 +473,12 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     error: (failure) => transport.failed(failure),
     origins,
     tell: undefined,
-    begin,
-    loggedIn() {
+    begin() {
+      // A refresh call out now presented the credentials from before the log-in: its rejection ends nothing.
       if (flight) flight.loggedIn = true;
+      begin();
+    },
+    loggedIn() {
       session.begin();
     },
     owns: () => own.active(),

@@ -4,7 +4,7 @@
  */
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bearer, createRefreshInterceptor, expiry, isRefreshFailedError } from '../../src/index.js';
+import { bearer, createRefreshInterceptor, expiry, getAccessToken, isRefreshFailedError } from '../../src/index.js';
 import { rejection } from '../helpers/rejection.js';
 import { until } from '../helpers/gate.js';
 import { startLifeServer } from './helpers/life-server.js';
@@ -63,6 +63,20 @@ describe('a refresh ahead of expiry whose waiters gave up after refreshTimeout',
     gate.open();
     await until(() => server.refreshCalls() === 1);
     expect(server.count('/api', 401)).toBe(0);
+  });
+
+  it('lets getAccessToken give the token that works when it is valid for minValidity, without waiting for the call', async () => {
+    const { api, interceptor, tokens } = aheadApp(T0 + 3_000);
+    const gate = server.hold('/refresh');
+    const first = status(api.get('/api/first'));
+    await until(() => server.arrived('/refresh') === 1);
+    vi.advanceTimersByTime(TIMEOUT);
+    expect(await first).toBe(200);
+
+    const working = tokens.access;
+    expect(await getAccessToken(interceptor.session, { minValidity: 1_000 })).toBe(working);
+    gate.open();
+    await until(() => server.refreshCalls() === 1);
   });
 
   it('holds requests for it again once the token it meant to replace has expired', async () => {

@@ -1,6 +1,7 @@
 import axios from 'axios';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, createRefreshInterceptor, getAccessToken, jwtExpiry } from '../../src/index.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { bearer, createRefreshInterceptor, getAccessToken, jwtExpiry, refreshOnWake } from '../../src/index.js';
+import { FakePage } from './helpers/fake-page.js';
 import type { RefreshSession } from '../../src/index.js';
 import { startJwtServer } from '../bearer/helpers/jwt-server.js';
 import type { JwtServer, Tokens } from '../bearer/helpers/jwt-server.js';
@@ -52,5 +53,57 @@ describe('tokens that live shorter than the margin (3 s against 5 s)', () => {
     const tokens: Array<string | undefined> = [];
     for (let i = 0; i < 5; i += 1) tokens.push(await getAccessToken(state.session, { minValidity: 60_000 }));
     expect(server.count('/refresh')).toBe(1);
+  });
+
+  describe('once the short token has expired', () => {
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['Date', 'performance'] });
+    });
+    afterEach(() => {
+      vi.unstubAllGlobals();
+      vi.useRealTimers();
+    });
+
+    /** An app whose refresh handed over a 3 s token, now 3.5 s later. */
+    async function expiredApp() {
+      server.lifetime = 3_000;
+      const state = app();
+      server.logIn();
+      state.tokens = server.issued;
+      await state.api.get('/tasks');
+      expect(server.count('/refresh')).toBe(1);
+      vi.setSystemTime(Date.now() + 3_500);
+      server.sleep(0);
+      return state;
+    }
+
+    it('getAccessToken refreshes rather than give the dead token', async () => {
+      const state = await expiredApp();
+      const dead = state.tokens.access;
+      const token = await getAccessToken(state.session);
+      expect(token).not.toBe(dead);
+      expect(server.count('/refresh')).toBe(2);
+    });
+
+    it('a request refreshes first, with no 401', async () => {
+      const state = await expiredApp();
+      await state.api.get('/tasks');
+      expect(server.count('/refresh')).toBe(2);
+      expect(server.count('/tasks', 401)).toBe(0);
+    });
+
+    it('refreshOnWake refreshes when the page is shown again', async () => {
+      const page = new FakePage().install();
+      const state = await expiredApp();
+      const wake = refreshOnWake(state.session);
+      try {
+        page.show();
+        await vi.waitFor(() => {
+          expect(server.count('/refresh')).toBe(2);
+        });
+      } finally {
+        wake.stop();
+      }
+    });
   });
 });

@@ -14,6 +14,8 @@ interface Known {
    * refreshing before every request.
    */
   readonly ignored: boolean;
+  /** A refresh stored it already expired: ignored for good, since every refresh would give the same. */
+  readonly expiredWhenStored: boolean;
 }
 
 /**
@@ -34,7 +36,7 @@ export class KnownExpiries {
   /** `refreshedAt`: the time a refresh stored it, for a token that did not come with the app. */
   learn(token: string, expiresAt: number, storedAt: number, refreshedAt?: number): void {
     const ignored = refreshedAt !== undefined && refreshedAt >= expiresAt - this.margin;
-    const known = { expiresAt, storedAt, ignored };
+    const known = { expiresAt, storedAt, ignored, expiredWhenStored: refreshedAt !== undefined && refreshedAt >= expiresAt };
     this.tokens.set(token, known);
     if (refreshedAt !== undefined) this.handed = known;
   }
@@ -46,13 +48,15 @@ export class KnownExpiries {
   /**
    * Whether a request about to go out with `token` at `time` must first wait for a refresh. The
    * library tells tokens apart by their expiry only: a log-in's token that expires when the one
-   * the latest refresh stored within the margin does is trusted as that one is.
+   * the latest refresh stored within the margin does is trusted as that one is, until it expires.
    */
   due(token: string, time: number): boolean {
     const known = this.tokens.get(token);
     if (known === undefined) return false;
-    const ignored = known.ignored || (this.handed?.ignored === true && this.handed.expiresAt === known.expiresAt);
-    return !ignored && time >= known.expiresAt - this.margin;
+    // Ignored within the margin until it expires, unless it came expired.
+    const by = known.ignored ? known : this.handed?.ignored === true && this.handed.expiresAt === known.expiresAt ? this.handed : undefined;
+    if (by) return !by.expiredWhenStored && time >= known.expiresAt;
+    return time >= known.expiresAt - this.margin;
   }
 
   describe(token: string): string {

@@ -424,6 +424,11 @@ export class SessionModel {
     }
   }
 
+  /** `begin()` before an end: a call out now is marked as from before a log-in, as a log-in answered first marks it. */
+  begunDuringCall(): void {
+    if (this.running && !this.disposed && this.running.end === undefined) this.running.loggedIn = true;
+  }
+
   /** The log-in is done: live again, requests sent before are retried once, the backoff starts over. */
   loggedIn(): void {
     this.ended = undefined;

@@ -34,7 +34,8 @@ import type { CallRecord, Joined } from './session-model.js';
  *   session-ended come once per end, never again for later 401s (W finish, M observe)
  * - a log-in (a skipAuthRefresh POST that succeeds, or session.begin()) makes an ended session
  *   live, reported once (session-began); a 401 of a request sent before it is retried once
- *   without a refresh; begin() on a session that has not ended changes nothing (W login, M)
+ *   without a refresh; begin() on a session that has not ended changes no state, and marks a
+ *   call out as from before a log-in, whose rejection then ends nothing (W login, M)
  * - a log-in POST counts when it went out after an end or while a refresh call was out, late or
  *   not (W login): answered after that call was rejected, it makes the ended session live as
  *   above; answered while a call is out, that call's rejection (the server's 401, or the log-in
@@ -667,7 +668,7 @@ export class World {
    * The app logs in, at any moment: with a skipAuthRefresh POST, which the session counts when it
    * goes out after an end or while a refresh call is out (see SessionModel.loginAnswered), or,
    * once the session has ended, elsewhere, telling the session with `begin()`. Before an end the
-   * app only calls `begin()`, which must change nothing.
+   * app only calls `begin()`, which must change no state (a call out is marked, as by a log-in).
    */
   login(how: LoginHow): void {
     // The instance's own session went with it; a second POST while one is out would log in twice.
@@ -677,6 +678,8 @@ export class World {
       this.log.event(`app: calls begin() with the session ${before}`);
       this.session.begin();
       if (this.session.state !== before) this.log.violation(`begin() on a session that had not ended moved it from ${before} to ${this.session.state}`);
+      // README: a refresh call out then presented the credentials from before a log-in; its rejection ends nothing.
+      this.model.begunDuringCall();
       return;
     }
     if (how.via === 'begin') {
