@@ -89,8 +89,8 @@ export function wiringOf(instance: AxiosInstance): Wiring {
     },
     attach(attachment) {
       // A session that takes over a purpose here waits for the call an ejected one left out, and
-      // for the one that the interceptor it takes over from has out now (the app attaches anew
-      // before it ejects the old), and keeps their cooldowns.
+      // for the one that the interceptor it takes over from has out now (setup that attaches anew
+      // and keeps the old, or ejects it later), and keeps their cooldowns.
       const { purpose, session } = attachment;
       for (const left of [lingeringOn(instance, purpose), ...state.inForce.map((a) => a.purpose === purpose && a.session.lingering())]) {
         if (left) session.behind(left);
