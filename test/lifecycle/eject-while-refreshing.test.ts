@@ -49,25 +49,33 @@ function hotModule(refreshTimeout?: number) {
 }
 
 describe('an interceptor ejected while its refresh is out', () => {
-  it('keeps the interceptor attached next from refreshing until that call settles: never two out at once, no refresh token presented twice', async () => {
+  it.each([
+    ['before the next is attached, with no app response interceptor', 'before', false, 401],
+    ['after the next is attached, with no app response interceptor', 'after', false, 401],
+    // An app interceptor stands between: the next one judges that 401 as the 401 it is, and refreshes for it.
+    ['after the next is attached, with an app response interceptor', 'after', true, 200],
+  ] as const)('keeps the interceptor attached next from refreshing until that call settles, ejected %s: never two out at once, no refresh token presented twice', async (_name, when, appInterceptor, firstStatus) => {
     const app = hotModule();
+    if (appInterceptor) app.api.interceptors.response.use((response) => response);
     const before = app.attach();
     server.expireAccess();
     const gate = server.hold('/refresh');
     const first = outcome(app.api.get('/api/first'));
     await until(() => server.arrived('/refresh') === 1);
 
-    before.eject();
+    if (when === 'before') before.eject();
     app.attach();
+    if (when === 'after') before.eject();
     const second = outcome(app.api.get('/api/second'));
     await until(() => server.arrived('/api/second') === 1);
     await turns(20);
     expect(server.arrived('/refresh')).toBe(1);
 
     gate.open();
-    // The ejected interceptor's request gets its own 401; the next one's refresh waited for that
-    // call, which succeeded: it has nothing left to do, and its request goes out again at once.
-    expect(await first).toBe(401);
+    // The request the ejected interceptor was refreshing for gets its own 401; the next one's
+    // refresh waited for that call, which succeeded: it has nothing left to do, and its request
+    // goes out again at once.
+    expect(await first).toBe(firstStatus);
     expect(await second).toBe(200);
     expect(server.refreshStatuses()).toEqual([200]);
     expect(server.reused()).toBe(0);
@@ -133,32 +141,7 @@ describe('an interceptor ejected while its refresh is out', () => {
   });
 });
 
-describe('a hot reload that attaches the new interceptor before it ejects the old one', () => {
-  it.each(['no', 'an'])('waits for the call the old one has out, with %s app response interceptor: never two out at once, no refresh token presented twice, the session lives on', async (which) => {
-    const app = hotModule();
-    if (which === 'an') app.api.interceptors.response.use((response) => response);
-    const before = app.attach();
-    server.expireAccess();
-    const gate = server.hold('/refresh');
-    const first = outcome(app.api.get('/api/first'));
-    await until(() => server.arrived('/refresh') === 1);
-
-    app.attach();
-    before.eject();
-    const second = outcome(app.api.get('/api/second'));
-    await turns(20);
-    expect(server.arrived('/refresh')).toBe(1);
-
-    gate.open();
-    // The request whose 401 the old one was refreshing for gets that 401, as at any eject; when an
-    // app interceptor stands between, the new one judges it as the 401 it is, and refreshes for it.
-    expect(await first).toBe(which === 'no' ? 401 : 200);
-    expect(await second).toBe(200);
-    expect(server.reused()).toBe(0);
-    expect(server.refreshStatuses()).toEqual([200]);
-    expect(app.expired()).toBe(0);
-  });
-
+describe('a newer interceptor for the same purpose ejected while its refresh is out', () => {
   it('has the old one, in force again when the new one is ejected, wait for the call the new one has out', async () => {
     const app = hotModule();
     app.attach();
