@@ -269,7 +269,11 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
       throw requestError(failure, call.config, response);
     }
     if (session.due()) await renewed(call);
-    return send(call);
+    const again = session.epoch;
+    const retry = await send(call);
+    // Refused again with the credentials of the refresh it waited for: that refresh did not take.
+    if (shouldRefresh(retry) && [call.url, retry.url].every(ours)) session.refused(again);
+    return retry;
   };
   made.set(authFetch, { session, fetchLike });
   return authFetch;

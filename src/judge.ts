@@ -61,14 +61,26 @@ export function ours(state: InstanceState, { session }: Attachment, config: Inte
   );
 }
 
-/** The attachment in force that `matches` an answer to a request it has not retried yet. */
+/**
+ * The attachment in force that `matches` an answer to a request it has not retried yet. One it
+ * retried the request for, after a refresh, is told that the credentials that refresh gave were
+ * refused too.
+ */
 export const judge = (
   state: InstanceState,
   config: Marked,
   answer: { request?: unknown } | undefined,
   matches: (attachment: Attachment) => boolean,
+  sent: number | undefined,
 ): Attachment | undefined =>
-  state.inForce.find((attachment) => !config[RETRIED]?.includes(attachment.purpose) && matches(attachment) && ours(state, attachment, config, answer));
+  state.inForce.find((attachment) => {
+    if (!matches(attachment) || !ours(state, attachment, config, answer)) return false;
+    const retries = config[RETRIED];
+    if (!retries?.includes(attachment.purpose)) return true;
+    // Only its latest retry carried what that refresh gave: one for another purpose came after.
+    if (sent !== undefined && retries.at(-1) === attachment.purpose) attachment.session.refused(sent);
+    return false;
+  });
 
 /** The request marked as retried for the attachment's purpose too. */
 export const retried = (config: Marked, { purpose }: Attachment): Marked => ({ ...config, [RETRIED]: [...(config[RETRIED] ?? []), purpose] });

@@ -84,7 +84,7 @@ export function send(state: InstanceState, config: InternalAxiosRequestConfig): 
   const ended = state.loggingIn(config);
   return ended.length > 0
     ? answer.then((response) => {
-        if (ok2xx(response.status)) for (const { session } of ended) session.loggedIn();
+        if (ok2xx(response.status)) for (const { session } of ended) session.begin();
         return response;
       })
     : answer;

@@ -80,16 +80,16 @@ export interface RefreshSession {
    * `apply` installs them, and requests sent before are retried without refreshing.
    */
   adopt(apply?: () => void): void;
+  /**
+   * @internal A request sent again with the credentials of the latest refresh (at `sentEpoch`)
+   * was refused again: that refresh did not take (its cookie was dropped, its token not stored
+   * or refused), and the next one waits out a backoff, as after a transient failure.
+   */
+  refused(sentEpoch: number): void;
   /** @internal The session ended elsewhere (another tab, or the app logging out). */
   expire(cause: unknown, by: 'app' | 'other-tab'): void;
   /** @internal Another tab's refresh failed transiently: no refresh here before `until` either. */
   pause(until: number, cause: unknown): void;
-  /**
-   * @internal A log-in that the library saw succeed (a `skipAuthRefresh` request, see
-   * `loggingIn`): {@link begin}, and a refresh call out now presented the credentials from before
-   * it, so that its rejection ends nothing.
-   */
-  loggedIn(): void;
   /** @internal True while the code running was called by this session's `refresh`: its requests are its own. */
   owns(): boolean;
   /**
@@ -240,6 +240,10 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   let cooling: Cooling | undefined;
   // Transient failures in a row, for the backoff.
   let failures = 0;
+  // Refreshes in a row whose credentials the server refused (see `refused`), and the latest success
+  // counted in it: a success that no refusal followed ends the streak.
+  let refusals = 0;
+  let refusedAt = -1;
   // The refresh client of the instance attached last, held strongly (listeners are held weakly):
   // a session whose instances were all dropped, kept for `getAccessToken` or `fetch`, still
   // refreshes with their `baseURL`. It holds that instance's defaults, not the instance.
@@ -280,6 +284,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
 
   /** Move: new credentials; `answer` is what `refresh` resolved with, when it ran here. */
   function succeeded(answer?: unknown): void {
+    if (refusedAt !== lastSuccess) refusals = 0;
     epoch = ++count;
     lastSuccess = epoch;
     failures = 0;
@@ -304,7 +309,11 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     epoch = ++count;
     ended = { failure, token: tokenNow() };
     cooling = undefined;
-    if (flight) flight.wave = undefined;
+    if (flight) {
+      // Nothing waits for its outcome now, nor its one timer, which would have aborted it.
+      flight.wave = undefined;
+      flight.controller.abort();
+    }
     release(wave, failure);
     if (wave) {
       wave.promise.catch(() => {
@@ -319,7 +328,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     if (!ended) return;
     ended = undefined;
     life += 1;
-    failures = 0;
+    failures = refusals = 0;
     epoch = ++count;
     lastSuccess = epoch;
     hooks.began?.();
@@ -478,9 +487,6 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       if (flight) flight.loggedIn = true;
       begin();
     },
-    loggedIn() {
-      session.begin();
-    },
     owns: () => own.active(),
     recover(sentEpoch, trigger) {
       revive();
@@ -518,6 +524,15 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       apply?.();
       succeeded();
       session.tell?.('tokens-adopted');
+    },
+    refused(sentEpoch) {
+      if (ended || flight || sentEpoch < lastSuccess || refusedAt === lastSuccess || coolingNow()) return;
+      refusedAt = lastSuccess;
+      // The backoff goes on from the streak of such refreshes, not from the transient failures before.
+      failures = refusals++;
+      const failure = new RefreshFailure(false, new Error('The server refused the refreshed credentials'));
+      cool(failure);
+      session.tell?.('refresh-failed', undefined, failure);
     },
     expire(cause, by) {
       end(new RefreshFailure(true, cause), by);

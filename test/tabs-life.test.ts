@@ -303,3 +303,33 @@ describe('cooldowns across tabs', () => {
     expect(server.refreshCalls()).toBe(1);
   });
 });
+
+describe('a log-out while a refresh is out', () => {
+  it('aborts the signal of the refresh it overtook at once, and a log-in after it refreshes again', async () => {
+    const signals: AbortSignal[] = [];
+    const tab = tabs.open({
+      refresh: ({ client, signal }) => {
+        signals.push(signal);
+        return client.post('/refresh', undefined, { signal });
+      },
+      refreshTimeout: 60_000,
+    });
+    server.expireAccess();
+    const refreshGate = server.hold('/refresh');
+    const first = settled([tab.api.get('/api/a')]);
+    await server.arrived('/refresh', 1);
+
+    tab.session.end();
+    expect(signals.map((signal) => signal.aborted)).toEqual([true]);
+    expect(allExpired(await first)).toBe(true);
+    // The aborted call is gone: nothing waits for the server to answer it.
+    await until(() => tab.session.state === 'ended');
+    await tab.api.post('/login', {}, { skipAuthRefresh: true });
+    refreshGate.open();
+    server.expireAccess();
+
+    await expect(tab.api.get('/api/b')).resolves.toMatchObject({ status: 200 });
+    expect(tab.expired).toBe(1);
+    expect(signals).toHaveLength(2);
+  });
+});

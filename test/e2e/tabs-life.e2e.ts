@@ -279,14 +279,15 @@ describe('tabs whose Web Locks are missing or broken', () => {
           await gate.reached(1);
           await b!.end();
           await expect.poll(() => a!.expired(), poll).toBe(1);
-          // The server did not hear of the end: the refresh succeeds, and is not wanted.
+          // The end aborted the refresh waiting at the server's door, and it is not wanted: the
+          // server goes through with it or not, as far as its body had come.
           gate.open();
 
           expect(await held).toEqual(Array(5).fill('expired'));
-          await expect.poll(() => seen().refreshCalls, poll).toBe(1);
-          // Held requests would go out as soon as the refresh's answer came back: give them time to.
+          // Held requests would go out as soon as a refresh's answer came back: give them time to.
           await new Promise((resolve) => setTimeout(resolve, 200));
           expect(seen()).toMatchObject({ refreshesRejected: 0, requests: { [TASKS]: 5, [REFRESH]: 1 } });
+          expect(seen().refreshCalls).toBeLessThanOrEqual(1);
           expect([await a!.expired(), await b!.expired()]).toEqual([1, 1]);
         },
         brokenLocks[kind],

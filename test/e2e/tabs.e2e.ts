@@ -171,8 +171,11 @@ describe('the task list web app in three tabs of one browser', () => {
       expect([await first.burstResult(), await second.burstResult()]).toEqual(
         Array.from(tabs.slice(0, 2), () => '10 requests got 401, session ended in another tab, 0 of 10 succeeded'),
       );
-      // The refresh that was already at the server presented a token the logout had blacklisted.
-      expect(seen()).toMatchObject({ refreshCalls: 1, refreshReuse: 0, requests: { 'GET /api/v1/tasks/': 20 } });
+      // The log-out aborted the refresh waiting at the server's door. Whether the server still
+      // goes through with a call its client left depends on how far the body had come; either way
+      // no refresh token was presented twice.
+      expect(seen()).toMatchObject({ refreshReuse: 0, requests: { 'GET /api/v1/tasks/': 20, 'POST /api/v1/users/refresh/': 1 } });
+      expect(seen().refreshCalls).toBeLessThanOrEqual(1);
       expect(await events('session-ended')).toEqual([1, 1, 1]);
       expect(await third.event('session-ended')).toBe('logged out');
     }));

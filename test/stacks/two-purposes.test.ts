@@ -240,3 +240,26 @@ describe('several interceptors on one instance, told apart by purpose', () => {
     expect(csrf.calls()).toBe(1);
   });
 });
+
+describe('a 401 after a token refresh and then a CSRF refresh, on one request', () => {
+  it('does not take the token refresh for one that did not take: the 401 came after a retry for the CSRF token', async () => {
+    const { api, token } = bothPurposes('token refresh first');
+    server.expireAccess();
+    const tokenGate = server.hold('/refresh');
+    const request = rejection(api.post('/api/both', {}));
+    await until(() => server.count('/refresh') === 1);
+    server.expireCsrf();
+    const csrfGate = server.hold('/csrf-cookie');
+    tokenGate.open();
+    await until(() => server.count('/csrf-cookie') === 1);
+    // The token the refresh gave worked (the retry got 419, not 401); it expires only now.
+    server.expireAccess();
+    csrfGate.open();
+
+    expect((await request).response?.status).toBe(401);
+    expect(server.statuses('/api/both')).toEqual([401, 419, 401]);
+    expect(token.interceptor.session.state).toBe('live');
+    await expect(api.post('/api/next', {})).resolves.toMatchObject({ status: 200 });
+    expect(server.count('/refresh', 200)).toBe(2);
+  });
+});

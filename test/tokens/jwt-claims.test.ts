@@ -119,7 +119,7 @@ describe('jwtExpiry with claims as servers really write them (loopback, fake Dat
 });
 
 describe('tokens the server will not accept when it hands them over', () => {
-  it('exp already past when issued (the server refuses it): one refresh per request, no loop, no end', async () => {
+  it('exp already past when issued (the server refuses it): after a refresh that did not take, a backoff, no loop, no end', async () => {
     const expired: Mint = (now, _lifetime, n) => ({
       access: jwt({ jti: `access-${n}`, iat: Math.floor(now / 1000), exp: (now - MINUTE) / 1000 }),
       from: -Infinity,
@@ -128,13 +128,15 @@ describe('tokens the server will not accept when it hands them over', () => {
     const server = await start({ mint: expired, lifetime: LIFETIME });
     const state = bearerApp(server);
     const cost = await sequential(state, server, 5);
-    // Each request: sent, 401, one refresh, sent again, 401, rejected. The first may also refresh
-    // ahead, as the log-in token looks expired.
-    expect(cost).toEqual({ requests: 16, refreshes: 6, unauthorized: 10, failed: 5 });
+    // The first request: refreshed ahead (the log-in token looks expired), sent, 401, refreshed,
+    // sent again, 401. Its token refused too, the session waits out a backoff: the next four
+    // requests get their 401 and reject at once, with no refresh.
+    expect(cost).toEqual({ requests: 8, refreshes: 2, unauthorized: 6, failed: 5 });
+    expect(state.session.state).toBe('cooling-down');
     expect(state.ended).toBe(0);
   });
 
-  it('nbf two minutes ahead (the server refuses it until then): one refresh per request, no loop, no end', async () => {
+  it('nbf two minutes ahead (the server refuses it until then): after a refresh that did not take, a backoff, no loop, no end', async () => {
     const notYet: Mint = (now, lifetime, n) => ({
       access: jwt({ jti: `access-${n}`, iat: Math.floor(now / 1000), nbf: (now + 2 * MINUTE) / 1000, exp: (now + lifetime) / 1000 }),
       from: now + 2 * MINUTE,
@@ -143,7 +145,7 @@ describe('tokens the server will not accept when it hands them over', () => {
     const server = await start({ mint: notYet, lifetime: LIFETIME });
     const state = bearerApp(server);
     const cost = await sequential(state, server, 5);
-    expect(cost).toEqual({ requests: 15, refreshes: 5, unauthorized: 10, failed: 5 });
+    expect(cost).toEqual({ requests: 7, refreshes: 1, unauthorized: 6, failed: 5 });
     expect(state.ended).toBe(0);
     // Two minutes after the latest refresh, its token works without another.
     pass(2 * MINUTE);

@@ -37,6 +37,8 @@ export function describe(error: unknown): string {
 /** Whether `cause` is what a refresh fails with in this model when it does not end the session. */
 function transientCause(cause: unknown): boolean {
   if (cause instanceof Error && cause.name === 'TimeoutError') return true;
+  // A refresh that did not take: its credentials were refused when a retry carried them.
+  if (cause instanceof Error && cause.message === 'The server refused the refreshed credentials') return true;
   if (!isAxiosError(cause) || cause.config?.url !== '/refresh') return false;
   // A 429 or 5xx answer, the connection dropped (no response at all), or the call aborted after
   // a timeout and settled so (the world checks it was that call's own outcome).

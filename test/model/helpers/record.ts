@@ -39,6 +39,8 @@ export interface RequestRecord {
   joined: Joined | undefined;
   /** The refresh call its 401 started. */
   triggered: number | undefined;
+  /** When its retry went out, in the order of events. */
+  resentAt: number;
   /** Attempts that entered the instance's request chain, where the library decides to hold them. */
   requested: number;
   /** Times the app's own response interceptor saw this request's outcome. */
@@ -66,6 +68,7 @@ export function newRecord(id: number, plan: RequestPlan): RequestRecord {
     verdict: undefined,
     joined: undefined,
     triggered: undefined,
+    resentAt: -1,
     requested: 0,
     seenByApp: 0,
     sends: 0,

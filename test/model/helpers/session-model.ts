@@ -105,6 +105,11 @@ export class SessionModel {
   /** Waiters of the call out with a `refreshTimeout` timer running: since when. */
   private wave: { readonly openedAt: number } | undefined;
   private failures = 0;
+  /** Refreshes in a row that did not take, and the latest success counted in that streak. */
+  private refusals = 0;
+  private refusedAt = -1;
+  /** A refresh that did not take, which the library has not reported yet: when its cooldown must end. */
+  private refusal: { readonly expected: number; readonly at: number } | undefined;
   readonly calls = new Map<number, CallRecord>();
   /** Refreshes the session was ended by, and what their waiters and later 401s must carry. */
   ends = 0;
@@ -151,6 +156,8 @@ export class SessionModel {
     successesAfterLogin: 0,
     /** A log-in sent while a refresh was out, answered after that refresh was rejected: the session ended, and the log-in revives it. */
     loginsAfterRejection: 0,
+    /** Retries refused again with the credentials of the latest refresh: it did not take. */
+    refusals: 0,
   };
 
   constructor(private readonly context: SessionModelContext) {}
@@ -230,6 +237,8 @@ export class SessionModel {
     if (this.disposed) return;
     let expected: number | undefined;
     if (end === 'succeeded') {
+      // A success that no refusal followed ends the streak of refreshes that did not take.
+      if (this.refusedAt !== this.lastSuccess) this.refusals = 0;
       this.lastSuccess = this.lastDecisive = call.endOrder;
       this.failures = 0;
       this.cooling = undefined;
@@ -264,6 +273,25 @@ export class SessionModel {
     });
   }
 
+  /**
+   * A retry sent at `sentAt` (in the order of events) got a 401 again. Sent with the credentials
+   * of the latest success, with the session live, that success did not take (counted once): a
+   * cooldown follows, with the backoff of the next in the streak of such refreshes.
+   */
+  refused(sentAt: number, now: number): void {
+    if (this.disposed || this.ended || this.running || sentAt < this.lastSuccess || this.refusedAt === this.lastSuccess || this.coolingAt(now)) return;
+    this.refusedAt = this.lastSuccess;
+    this.failures = ++this.refusals;
+    const expected = now + expectedCooldown(undefined, this.failures, now, this.context.random);
+    this.cooling = { retryAt: expected, cause: undefined };
+    this.moves.refusals += 1;
+    const refusal = { expected, at: now };
+    this.refusal = refusal;
+    afterMicrotasks(() => {
+      if (this.refusal === refusal) this.log.violation(`the session reported no refresh-failed event for a retry refused again at ${now - this.context.origin} ms`);
+    });
+  }
+
   /** Checks what the session reports against what the model saw, and learns the `retryAt` of a cooldown. */
   observe(event: SessionEvent, now: number): void {
     const { log } = this;
@@ -279,6 +307,8 @@ export class SessionModel {
           if (event.retryAt !== undefined) log.violation(`refresh-failed event that ended the session, or that a log-in overtook, carries retryAt ${event.retryAt}`);
           if (overtaken && event.ended) log.violation('refresh-failed event for a rejection that a log-in overtook says that it ended the session');
           this.reported('rejected', event.error);
+        } else if (this.refusal && !this.unreported) {
+          this.refused401(event.error, event.retryAt);
         } else if (event.retryAt === undefined) {
           this.timedOut(event.error, now);
         } else {
@@ -335,6 +365,18 @@ export class SessionModel {
     }
     this.cooling = { retryAt, cause: error };
     this.transientCauses.set(error, retryAt);
+  }
+
+  /** The library reports a refresh that did not take: its cooldown ends when the model says. */
+  private refused401(error: unknown, retryAt: number | undefined): void {
+    const { expected } = this.refusal!;
+    this.refusal = undefined;
+    if (retryAt === undefined || Math.abs(retryAt - expected) > (this.context.exact ? 0.5 : 20)) {
+      const { origin } = this.context;
+      this.log.violation(`the cooldown after a refresh that did not take ends at ${retryAt === undefined ? 'no time' : retryAt - origin} ms, expected ${(expected - origin).toFixed(1)} ms`);
+    }
+    this.cooling = { retryAt: retryAt ?? expected, cause: error };
+    this.transientCauses.set(error, retryAt ?? expected);
   }
 
   /** A wave of waiters gave up after `refreshTimeout`; the call goes on. */
@@ -433,7 +475,7 @@ export class SessionModel {
   loggedIn(): void {
     this.ended = undefined;
     this.cooling = undefined;
-    this.failures = 0;
+    this.failures = this.refusals = 0;
     this.moves.logins += 1;
     this.lastSuccess = this.lastDecisive = this.context.tick();
   }

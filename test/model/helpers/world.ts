@@ -55,6 +55,12 @@ import type { CallRecord, Joined } from './session-model.js';
  *   Retry-After (capped at a minute) when that is longer, as the refresh-failed event tells it (M started, cooled); a 401 meanwhile rejects at
  *   once with a RefreshFailedError caused by that failure, whose retryAt is that one and in the
  *   future, unless a refresh succeeded since its request was sent (W judge401, checkCause)
+ * - a retry that gets a 401 again, sent with the credentials of the latest refresh that
+ *   succeeded (or log-in) while the session was live with no call out: that refresh did not
+ *   take (counted once), and a cooldown follows, with the backoff of the next in the streak of
+ *   such refreshes (a success that no refusal followed ends it), as the refresh-failed event
+ *   tells it (M refused, refused401); a 401 meanwhile rejects at once with a RefreshFailedError
+ *   caused by it (W checkCause)
  * - a 401 with a call out joins it, in a wave with its own refreshTimeout timer: the wave times
  *   out exactly refreshTimeout after it began (M timedOut) and its waiters get a
  *   RefreshFailedError caused by that very timeout, with no retryAt; when the call settles, the
@@ -389,6 +395,8 @@ export class World {
           const now = Date.now();
           record.looked[attempt + 1] = { time: now, order: this.order, quiet: this.model.quiet(now), lateAhead: this.lateAhead(now) };
           if (attempt === 0 && is401(error)) this.judge401(record, now);
+          // Its retry refused again: the refresh it waited for did not take.
+          if (attempt === 1 && is401(error) && !record.plan.skip && !this.ejected.has(record.plan.on)) this.model.refused(record.resentAt, now);
           throw error;
         },
       );
@@ -404,6 +412,7 @@ export class World {
       this.log.violation(`r${record.id} was retried with no refresh succeeding (nor log-in) after it was sent: it carries the credentials that failed`);
     }
     this.checkMargin(record, token);
+    if (record.sends === 2) record.resentAt = this.order++;
     if (record.sends > 1 || this.ejected.has(record.plan.on)) return;
     if (record.maybeHeld) {
       // Held or not, it counts as sent now: had it not been held, nothing happened in between.
