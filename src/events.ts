@@ -42,7 +42,10 @@ export interface RefreshSucceededEvent {
 export interface RefreshFailedEvent {
   /** Tells the events apart. */
   type: 'refresh-failed';
-  /** Milliseconds from its start. */
+  /**
+   * Milliseconds from its start. For a refresh that did not take (reported after its
+   * `refresh-succeeded`), to the refusal of its credentials.
+   */
   duration: number;
   /** Requests that waited for it, the one that started it included. */
   waited: number;

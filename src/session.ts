@@ -203,7 +203,9 @@ export interface SessionHooks {
  * The session is always in one of the states of {@link SessionState}, and only the functions
  * marked "move" below change them:
  *
- * - `live`: a 401 (or an expiry within the margin) starts a refresh: `refreshing`.
+ * - `live`: a 401 (or an expiry within the margin) starts a refresh: `refreshing`. The retry
+ *   made for the latest refresh refused again with what it gave: `cooling-down`, since that
+ *   refresh did not take (`refused`).
  * - `refreshing`: the call is out. Requests wait for it, each wave for at most `refreshTimeout`;
  *   a timeout releases the waiters and aborts the signal, but no other refresh starts until the
  *   call settles. It settles into `live` (new credentials), `ended` (rejected) or `cooling-down`
@@ -213,8 +215,8 @@ export interface SessionHooks {
  * - `ended`: a 401 fails at once with `SessionExpiredError`, nothing refreshes and nothing is
  *   reported again, until a log-in ({@link RefreshSession.begin}, a `skipAuthRefresh` request
  *   that succeeds, or a new bearer token) makes it `live`.
- * - Any state moves to `ended` on `end()` in any tab; a refresh the end overtook is ignored when
- *   it settles, and so is one from before a log-in.
+ * - Any state moves to `ended` on `end()` in any tab; a refresh the end overtook has its signal
+ *   aborted and is ignored when it settles, and so is one from before a log-in.
  */
 export function createSession<Context, Expired extends SessionExpiredErrorLike>(options: CommonSessionOptions<Context, Expired>, transport: Transport<Context, Expired>, hooks: SessionHooks = {}): RefreshSession {
   try {
@@ -244,6 +246,9 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   // counted in it: a success that no refusal followed ends the streak.
   let refusals = 0;
   let refusedAt = -1;
+  // The call that gave the credentials of a success, and that success: observers told of a refusal
+  // of those credentials are told of that call.
+  let done: [Flight, number] | undefined;
   // The refresh client of the instance attached last, held strongly (listeners are held weakly):
   // a session whose instances were all dropped, kept for `getAccessToken` or `fetch`, still
   // refreshes with their `baseURL`. It holds that instance's defaults, not the instance.
@@ -411,6 +416,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     }
     if (!failure) {
       succeeded(answer);
+      done = [current, lastSuccess];
       session.tell?.('refresh-succeeded', current);
       release(wave);
       return;
@@ -532,7 +538,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       failures = refusals++;
       const failure = new RefreshFailure(false, new Error('The server refused the refreshed credentials'));
       cool(failure);
-      session.tell?.('refresh-failed', undefined, failure);
+      session.tell?.('refresh-failed', done?.[1] === lastSuccess ? done[0] : undefined, failure);
     },
     expire(cause, by) {
       end(new RefreshFailure(true, cause), by);

@@ -10,6 +10,7 @@ import { bearer, createRefreshInterceptor, isRefreshFailedError, observe } from 
 import type { SessionEvent } from '../../src/index.js';
 import { createRefreshFetch, createRefreshSession } from '../../src/fetch.js';
 import { rejection } from '../helpers/rejection.js';
+import { until } from '../helpers/gate.js';
 import { startLifeServer } from './helpers/life-server.js';
 import type { LifeServer } from './helpers/life-server.js';
 
@@ -108,19 +109,26 @@ describe('a refresh whose credentials the server refuses at once', () => {
     expect(server.refreshCalls()).toBe(5);
   });
 
-  it('tells observers of a failed refresh that ended nothing, and never ends the session', async () => {
+  it('tells observers of a failed refresh that ended nothing, with the call and waiters of that refresh, and never ends the session', async () => {
     const { api, interceptor } = app();
-    const events: SessionEvent['type'][] = [];
+    const events: SessionEvent[] = [];
     const ended = vi.fn();
     observe(interceptor.session, (event) => {
-      events.push(event.type);
+      events.push(event);
       if (event.type === 'session-ended') ended();
     });
     server.expireAccess();
-    await poll(api);
+    const gate = server.hold('/refresh');
+    const polled = poll(api);
+    await until(() => server.arrived('/refresh') === 1 && server.count('/api', 401) === 5);
+    vi.advanceTimersByTime(30);
+    gate.open();
+    await polled;
     const error = await rejection(api.get('/api/during'));
 
-    expect(events).toEqual(['refresh-started', 'refresh-succeeded', 'refresh-failed']);
+    expect(events.map((event) => event.type)).toEqual(['refresh-started', 'refresh-succeeded', 'refresh-failed']);
+    expect(events[1]).toMatchObject({ duration: 30, waited: 5 });
+    expect(events[2]).toMatchObject({ duration: 30, waited: 5, ended: false });
     expect(isRefreshFailedError(error)).toBe(true);
     expect(error.message).toContain('The server refused the refreshed credentials');
     expect(ended).not.toHaveBeenCalled();
