@@ -48,6 +48,13 @@ function app() {
 const poll = (api: ReturnType<typeof app>['api'], n = 5) =>
   Promise.allSettled(Array.from({ length: n }, (_, i) => api.get(`/api/poll-${i}`)));
 
+/** Lets `ms` pass, polls, and gives the refresh calls the server has seen so far. */
+async function refreshesAfter(ms: number, api: ReturnType<typeof app>['api']): Promise<number> {
+  vi.advanceTimersByTime(ms);
+  await poll(api);
+  return server.refreshCalls();
+}
+
 describe('a refresh whose credentials the server refuses at once', () => {
   it('waits out a backoff before the next refresh, growing with each such refresh in a row, not a refresh per poll', async () => {
     const { api, interceptor } = app();
@@ -66,18 +73,10 @@ describe('a refresh whose credentials the server refuses at once', () => {
     expect(refused.every((r) => r.status === 'rejected' && isRefreshFailedError(r.reason))).toBe(true);
     expect(server.refreshCalls()).toBe(1);
 
-    vi.advanceTimersByTime(1);
-    await poll(api);
-    expect(server.refreshCalls()).toBe(2);
-    vi.advanceTimersByTime(499);
-    await poll(api);
-    expect(server.refreshCalls()).toBe(2);
-    vi.advanceTimersByTime(1);
-    await poll(api);
-    expect(server.refreshCalls()).toBe(3);
-    vi.advanceTimersByTime(999);
-    await poll(api);
-    expect(server.refreshCalls()).toBe(3);
+    expect(await refreshesAfter(1, api)).toBe(2);
+    expect(await refreshesAfter(499, api)).toBe(2);
+    expect(await refreshesAfter(1, api)).toBe(3);
+    expect(await refreshesAfter(999, api)).toBe(3);
     expect(server.reused()).toBe(0);
     expect(interceptor.session.state).toBe('cooling-down');
   });
@@ -86,9 +85,7 @@ describe('a refresh whose credentials the server refuses at once', () => {
     const { api, interceptor, tokens } = app();
     server.expireAccess();
     await poll(api);
-    vi.advanceTimersByTime(250);
-    await poll(api);
-    expect(server.refreshCalls()).toBe(2);
+    expect(await refreshesAfter(250, api)).toBe(2);
 
     tokens.takes = true;
     vi.advanceTimersByTime(500);
@@ -101,12 +98,8 @@ describe('a refresh whose credentials the server refuses at once', () => {
     server.expireAccess();
     await poll(api);
     expect(server.refreshCalls()).toBe(4);
-    vi.advanceTimersByTime(249);
-    await poll(api);
-    expect(server.refreshCalls()).toBe(4);
-    vi.advanceTimersByTime(1);
-    await poll(api);
-    expect(server.refreshCalls()).toBe(5);
+    expect(await refreshesAfter(249, api)).toBe(4);
+    expect(await refreshesAfter(1, api)).toBe(5);
   });
 
   it('tells observers of a failed refresh that ended nothing, with the call and waiters of that refresh, and never ends the session', async () => {
@@ -173,11 +166,7 @@ describe('the streak of refreshes that did not take', () => {
     expect(interceptor.session.state).toBe('cooling-down');
 
     // The first refresh in a row that did not take: 250 ms, not the 1 000 ms of a third failure.
-    vi.advanceTimersByTime(249);
-    await poll(api);
-    expect(server.refreshCalls()).toBe(3);
-    vi.advanceTimersByTime(1);
-    await poll(api);
-    expect(server.refreshCalls()).toBe(4);
+    expect(await refreshesAfter(249, api)).toBe(3);
+    expect(await refreshesAfter(1, api)).toBe(4);
   });
 });
