@@ -28,6 +28,11 @@ export interface AccessToken {
    * replaced, or taken off.
    */
   authorize(config: AuthorizedRequest, instance: WithDefaults, own: string | undefined, origins: ReadonlySet<string>): void;
+  /**
+   * @internal True for a request that went out with an `Authorization` of its own (`Basic ...`,
+   * another API's token): it did not carry the session's credentials, so its 401 is not about them.
+   */
+  chosen(headers: Partial<HeaderBag> | undefined): boolean;
 }
 
 /** @internal An axios request as far as the token needs it; typed here so that bearer needs no axios. */
@@ -94,13 +99,19 @@ export function bearer(read: () => string | null | undefined): AccessToken {
     authorize(config, instance, own, origins) {
       const { headers } = config;
       const present: unknown = headers.get('Authorization');
-      if (present != null && !token.attached(present) && !isDefaultHeader(instance, 'authorization', present)) return;
       const current = token.token();
-      if (current !== undefined && mayReceive(fullPath(config), own, origins)) {
+      const allowed = current !== undefined && mayReceive(fullPath(config), own, origins);
+      // Your interceptor that put the current token there chose nothing: it is the session's.
+      if (present != null && !token.attached(present) && !(allowed && present === token.header(current)) && !isDefaultHeader(instance, 'authorization', present)) return;
+      if (allowed) {
         headers.set('Authorization', token.header(current), true);
       } else if (present != null) {
         headers.delete('Authorization');
       }
+    },
+    chosen(headers) {
+      const present: unknown = headers?.get?.('Authorization');
+      return present != null && !token.attached(present);
     },
   };
   return token;

@@ -95,6 +95,8 @@ interface Call {
   readonly init: RequestInit | undefined;
   /** The body can be read only once: it is sent, but never sent again. */
   readonly oneShot: boolean;
+  /** It went out with an `Authorization` of its own, not the session's: its 401 is not the session's. */
+  chosen?: boolean;
 }
 
 function isRequest(input: unknown): input is Request {
@@ -205,7 +207,10 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
     const present = headers.get('Authorization');
     const token = bearer.token();
     const allowed = token !== undefined && mayReceive(call.url, originOf(pageHref()), session.origins);
-    if (present !== null && !bearer.attached(present) && !(allowed && present === bearer.header(token))) return call.init;
+    if (present !== null && !bearer.attached(present) && !(allowed && present === bearer.header(token))) {
+      call.chosen = true;
+      return call.init;
+    }
     if (allowed) {
       headers.set('Authorization', bearer.header(token));
     } else if (present === null) {
@@ -251,7 +256,7 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
     const response = await send(call);
     // Another origin's 401 says nothing about the session's credentials: the caller's, untouched.
     // So is one that a redirect led to from one of the session's origins: `url` is where it came from.
-    if (!shouldRefresh(response) || ![call.url, response.url].every(ours)) return response;
+    if (!shouldRefresh(response) || call.chosen || ![call.url, response.url].every(ours)) return response;
     // Its body is not wanted; reading it to the end would only hold the connection.
     response.body?.cancel().catch(noop);
     const error = answerError(response);

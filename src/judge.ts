@@ -74,7 +74,7 @@ export const judge = (
   sent: number | undefined,
 ): Attachment | undefined =>
   state.inForce.find((attachment) => {
-    if (!matches(attachment) || !ours(state, attachment, config, answer)) return false;
+    if (!matches(attachment) || !ours(state, attachment, config, answer) || attachment.session.bearer?.chosen(config.headers)) return false;
     const retries = config[RETRIED];
     if (!retries?.includes(attachment.purpose)) return true;
     // Only its latest retry carried what that refresh gave: one for another purpose came after.

@@ -77,9 +77,11 @@ export interface RefreshSession {
   client(): unknown;
   /**
    * @internal Credentials were renewed without a refresh here (another tab refreshed):
-   * `apply` installs them, and requests sent before are retried without refreshing.
+   * `apply` installs them, and requests sent before are retried without refreshing. Only
+   * credentials a refresh just gave (`refreshed`) tell the server's time and how long such a token
+   * lives; ones handed over from memory or a log-in may be old, and are read like a log-in here.
    */
-  adopt(apply?: () => void): void;
+  adopt(apply?: () => void, refreshed?: boolean): void;
   /**
    * @internal A request sent again with the credentials of the latest refresh (at `sentEpoch`)
    * was refused again: that refresh did not take (its cookie was dropped, its token not stored
@@ -287,14 +289,17 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     }
   };
 
-  /** Move: new credentials; `answer` is what `refresh` resolved with, when it ran here. */
-  function succeeded(answer?: unknown): void {
+  /**
+   * Move: new credentials; `answer` is what `refresh` resolved with, when it ran here. Credentials
+   * `given` by another tab without a refresh tell nothing of the server's time or of their lifetime.
+   */
+  function succeeded(answer?: unknown, given?: boolean): void {
     if (refusedAt !== lastSuccess) refusals = 0;
     epoch = ++count;
     lastSuccess = epoch;
     failures = 0;
     cooling = undefined;
-    ahead?.refreshed(answer);
+    if (!given) ahead?.refreshed(answer);
     notify(listeners, 'succeeded', epoch);
   }
 
@@ -525,10 +530,10 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       };
     },
     client: () => (lastListener(listeners)?.client ?? kept)?.(),
-    adopt(apply) {
+    adopt(apply, refreshed) {
       notify(listeners, 'started', epoch);
       apply?.();
-      succeeded();
+      succeeded(undefined, !refreshed);
       session.tell?.('tokens-adopted');
     },
     refused(sentEpoch) {

@@ -179,7 +179,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
       // As its message would, whichever comes first.
       if (applied < target) {
         applied = target;
-        session.adopt();
+        session.adopt(undefined, true);
       }
       return undefined;
     }
@@ -333,7 +333,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
         if (ended) {
           write?.();
           coreBegin();
-        } else session.adopt(write);
+        } else session.adopt(write, type === 'refreshed');
       }
     } finally {
       quiet = false;

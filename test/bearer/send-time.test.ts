@@ -3,7 +3,7 @@ import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
 import axiosRetry from 'axios-retry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, createRefreshInterceptor, jwtExpiry } from '../../src/index.js';
-import type { RefreshInterceptorOptions } from '../../src/index.js';
+import type { RefreshInterceptorOptions, RefreshSession } from '../../src/index.js';
 import { startJwtServer, tokenStore } from './helpers/jwt-server.js';
 import type { JwtServer, Tokens } from './helpers/jwt-server.js';
 
@@ -16,11 +16,11 @@ afterEach(async () => {
 });
 
 /** The README's bearer quick start: no request interceptor of the app's own. */
-function quickStart(extra: Partial<RefreshInterceptorOptions> = {}): { api: AxiosInstance; store: { tokens: Tokens } } {
+function quickStart(extra: Partial<RefreshInterceptorOptions> = {}): { api: AxiosInstance; store: { tokens: Tokens }; session: RefreshSession } {
   const store = tokenStore(server);
   const api = axios.create({ baseURL: server.url });
-  createRefreshInterceptor(api, { refresh: store.refresh, accessToken: bearer(() => store.tokens.access), expiresAt: jwtExpiry(() => store.tokens.access), ...extra });
-  return { api, store };
+  const { session } = createRefreshInterceptor(api, { refresh: store.refresh, accessToken: bearer(() => store.tokens.access), expiresAt: jwtExpiry(() => store.tokens.access), ...extra });
+  return { api, store, session };
 }
 
 const sent = (token: string): string => `Bearer ${token}`;
@@ -92,14 +92,36 @@ describe('accessToken: the header is set as each request goes out', () => {
     }
   });
 
-  it('keeps an Authorization header the request sets for itself, on the first send and on a retry', async () => {
-    const { api } = quickStart();
+  it('keeps an Authorization header the request sets for itself, and rejects its 401 as it is: no refresh, no cooldown', async () => {
+    const { api, session } = quickStart();
     server.revoke();
 
     const failed = await api.get('/own', { headers: { Authorization: 'Basic YWRhOnB3' } }).catch((e: unknown) => e);
 
     expect(failed).toMatchObject({ response: { status: 401 } });
-    expect(server.authorizations('/own')).toEqual(['Basic YWRhOnB3', 'Basic YWRhOnB3']);
+    expect(server.authorizations('/own')).toEqual(['Basic YWRhOnB3']);
+    expect(server.count('/refresh')).toBe(0);
+    // The session's own revoked token is still refreshed at its first 401, and the request goes on.
+    await expect(api.get('/next')).resolves.toMatchObject({ status: 200 });
+    expect(server.count('/refresh')).toBe(1);
+    expect(session.state).toBe('live');
+  });
+
+  it('refreshes once for requests whose own interceptor sets the session\'s current token, as an app moving to accessToken keeps doing', async () => {
+    const { api, store } = quickStart();
+    api.interceptors.request.use((config) => {
+      config.headers.Authorization = sent(store.tokens.access);
+      return config;
+    });
+    const old = store.tokens.access;
+    server.revoke();
+
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => api.get(`/hooked/${i}`)));
+
+    expect(answers.map((r) => r.status)).toEqual(Array(5).fill(200));
+    expect(server.count('/refresh')).toBe(1);
+    expect(server.count('/hooked', 200)).toBe(5);
+    expect(new Set(server.authorizations('/hooked'))).toEqual(new Set([sent(old), sent(store.tokens.access)]));
   });
 
   it('replaces a token it attached to an earlier attempt when a plugin sends that config again (axios-retry)', async () => {

@@ -6,7 +6,7 @@ import { createTabSession } from '../../src/tabs.js';
 import type { TabSession } from '../../src/tabs.js';
 import { FakeChannels, FakeLocks } from '../helpers/fake-tabs.js';
 import { until } from '../helpers/gate.js';
-import { startJwtServer } from './helpers/jwt-server.js';
+import { jwt, startJwtServer } from './helpers/jwt-server.js';
 import type { JwtServer, Tokens } from './helpers/jwt-server.js';
 
 let server: JwtServer;
@@ -28,17 +28,23 @@ interface Tab {
 
 /** Tabs of one browser, each holding its own copy of the tokens in memory and handing them over. */
 function browser(count: number): Tab[] {
+  const open = browserOf();
+  const loggedIn = server.logIn();
+  return Array.from({ length: count }, () => open({ ...loggedIn }));
+}
+
+/** Opens tabs of one browser, with the tokens given (none: opened after the log-in) and a margin. */
+function browserOf(): (tokens?: Tokens, margin?: number) => Tab {
   const locks = new FakeLocks();
   const channels = new FakeChannels();
-  const loggedIn = server.logIn();
-  return Array.from({ length: count }, () => {
-    const tab = { tokens: { ...loggedIn } } as Tab;
+  return (tokens = { access: '', refresh: '' }, margin) => {
+    const tab = { tokens } as Tab;
     tab.api = axios.create({ baseURL: server.url });
     tab.session = createTabSession({
       refresh: async ({ client }) => {
         tab.tokens = (await client.post<Tokens>('/refresh', { refresh: tab.tokens.refresh })).data;
       },
-      accessToken: bearer(() => tab.tokens.access), expiresAt: jwtExpiry(() => tab.tokens.access),
+      accessToken: bearer(() => tab.tokens.access), expiresAt: jwtExpiry(() => tab.tokens.access, margin),
       shareTokens: {
         read: () => tab.tokens,
         write: (next) => {
@@ -51,7 +57,7 @@ function browser(count: number): Tab[] {
     sessions.push(tab.session);
     createRefreshInterceptor(tab.api, { session: tab.session });
     return tab;
-  });
+  };
 }
 
 describe('accessToken across tabs, with shareTokens', () => {
@@ -79,5 +85,38 @@ describe('accessToken across tabs, with shareTokens', () => {
     expect(server.count('/storm')).toBe(15);
     expect(server.count('/storm', 401)).toBe(0);
     expect(new Set(server.authorizations('/storm'))).toEqual(new Set([`Bearer ${server.issued.access}`]));
+  });
+});
+
+describe('tokens a tab is handed from another tab\'s memory, not from a refresh', () => {
+  it('refreshes ahead before sending a handed token within the margin, as the tab that had it would', async () => {
+    const open = browserOf();
+    // Two seconds: within the default margin of five.
+    server.lifetime = 2_000;
+    const a = open(server.logIn());
+    server.lifetime = 15 * 60_000;
+    const late = open();
+    await until(() => late.tokens.access === a.tokens.access);
+
+    await late.api.get('/late');
+
+    expect(server.count('/refresh')).toBe(1);
+    expect(server.authorizations('/late')).toEqual([`Bearer ${server.issued.access}`]);
+    expect(server.count('/late', 401)).toBe(0);
+  });
+
+  it('reads a handed token\'s expiry in its own clock, not from its `iat` minutes ago, and refreshes within the margin', async () => {
+    const open = browserOf();
+    const now = Date.now() / 1000;
+    // Issued 14 minutes ago with a minute left; a margin of two minutes makes it due now.
+    const old = { access: jwt({ sub: 'ada', iat: Math.floor(now - 14 * 60), exp: now + 60 }), refresh: server.logIn().refresh };
+    open(old, 120_000);
+    const late = open(undefined, 120_000);
+    await until(() => late.tokens.access === old.access);
+
+    await late.api.get('/late');
+
+    expect(server.count('/refresh')).toBe(1);
+    expect(server.authorizations('/late')).toEqual([`Bearer ${server.issued.access}`]);
   });
 });

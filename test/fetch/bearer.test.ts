@@ -114,19 +114,20 @@ describe('createRefreshFetch with accessToken: the header on each attempt', () =
     ['in its init', (url) => [url, { headers: { Authorization: 'Bearer chosen-by-the-call' } }]],
     ['on its Request', (url) => [new Request(url, { headers: { Authorization: 'Bearer chosen-by-the-call' } })]],
   ])(
-    'keeps an Authorization the call sets %s on both attempts, and still refreshes once and returns the second 401',
+    'keeps an Authorization the call sets %s, and returns its 401 as it is: no refresh, no cooldown, the session\'s calls go on',
     async (_where, call) => {
-      const { authFetch } = app();
+      const { authFetch, session } = app();
       server.expireAccess();
 
       const response = await authFetch(...call(at('/api/own')));
 
       expect(response.status).toBe(401);
-      expect(seenAt('/api/own').map((r) => [r.status, r.token])).toEqual([
-        [401, 'chosen-by-the-call'],
-        [401, 'chosen-by-the-call'],
-      ]);
+      expect(seenAt('/api/own').map((r) => [r.status, r.token])).toEqual([[401, 'chosen-by-the-call']]);
+      expect(server.refreshCalls()).toBe(0);
+      // The session's own expired token is still refreshed at its first 401.
+      expect((await authFetch(at('/api/next'))).status).toBe(200);
       expect(server.refreshCalls()).toBe(1);
+      expect(session.state).toBe('live');
     },
   );
 
