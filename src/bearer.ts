@@ -17,22 +17,29 @@ export interface AccessToken {
   readonly part: 'bearer';
   /** @internal The token to send now; `undefined` when there is none. */
   token(): string | undefined;
-  /** @internal The header value for `token`, remembered so that a later attempt knows it set it. */
+  /** @internal The header value for `token`, which is remembered as the session's. */
   header(token: string): string;
-  /** @internal True for a header value this session attached: a request carrying it did not choose it. */
+  /** @internal True for the header value of a token the session gave: a request carrying it did not choose it. */
   attached(value: unknown): boolean;
+  /**
+   * @internal True for an `Authorization` value that carries a token the session gave, in any
+   * scheme (`bearer <token>`, `JWT <token>`, the token alone): a request that sent it sent the
+   * session's credentials, and its 401 is about them.
+   */
+  carries(value: unknown): boolean;
+  /**
+   * @internal Remembers the token as a request starts: an interceptor of the app's may put it on
+   * the request, and a wait for a refresh may come before the request first goes out.
+   */
+  started(): true;
   /**
    * @internal Puts the token on an axios request as it goes out, unless the request chose its
    * own `Authorization` or goes to an origin that may not receive it. Neither a value attached
    * to an earlier attempt nor one from the instance's defaults was chosen by the request: it is
-   * replaced, or taken off.
+   * replaced, or taken off. True when the request goes out with an `Authorization` of its own that
+   * carries none of the session's tokens (`Basic ...`, another API's token): its 401 is not the session's.
    */
-  authorize(config: AuthorizedRequest, instance: WithDefaults, own: string | undefined, origins: ReadonlySet<string>): void;
-  /**
-   * @internal True for a request that went out with an `Authorization` of its own (`Basic ...`,
-   * another API's token): it did not carry the session's credentials, so its 401 is not about them.
-   */
-  chosen(headers: Partial<HeaderBag> | undefined): boolean;
+  authorize(config: AuthorizedRequest, instance: WithDefaults, own: string | undefined, origins: ReadonlySet<string>): boolean;
 }
 
 /** @internal An axios request as far as the token needs it; typed here so that bearer needs no axios. */
@@ -43,8 +50,9 @@ export interface AuthorizedRequest {
   readonly allowAbsoluteUrls?: boolean | undefined;
 }
 
-// A request seldom outlives more than a few refreshes; older values are forgotten.
-const REMEMBERED = 8;
+// The tokens a request may still carry: one out through 32 refreshes (8 hours of 15-minute tokens)
+// is past any timeout; older ones are forgotten.
+const REMEMBERED = 32;
 
 /**
  * The access token a session sends, for apps that keep a bearer token in memory: `read` gives it
@@ -86,15 +94,22 @@ export function bearer(read: () => string | null | undefined): AccessToken {
       return value;
     },
     header(value) {
-      const header = `Bearer ${value}`;
-      if (!recent.includes(header)) {
-        recent.push(header);
+      if (!recent.includes(value)) {
+        recent.push(value);
         if (recent.length > REMEMBERED) recent.shift();
       }
-      return header;
+      return `Bearer ${value}`;
     },
     attached(value) {
-      return typeof value === 'string' && recent.includes(value);
+      return recent.some((given) => value === `Bearer ${given}`);
+    },
+    carries(value) {
+      return typeof value === 'string' && recent.includes(value.slice(value.lastIndexOf(' ') + 1));
+    },
+    started() {
+      const current = token.token();
+      if (current !== undefined) token.header(current);
+      return true;
     },
     authorize(config, instance, own, origins) {
       const { headers } = config;
@@ -102,16 +117,15 @@ export function bearer(read: () => string | null | undefined): AccessToken {
       const current = token.token();
       const allowed = current !== undefined && mayReceive(fullPath(config), own, origins);
       // Your interceptor that put the current token there chose nothing: it is the session's.
-      if (present != null && !token.attached(present) && !(allowed && present === token.header(current)) && !isDefaultHeader(instance, 'authorization', present)) return;
+      if (present != null && !token.attached(present) && !(allowed && present === token.header(current)) && !isDefaultHeader(instance, 'authorization', present)) {
+        return !token.carries(present);
+      }
       if (allowed) {
         headers.set('Authorization', token.header(current), true);
       } else if (present != null) {
         headers.delete('Authorization');
       }
-    },
-    chosen(headers) {
-      const present: unknown = headers?.get?.('Authorization');
-      return present != null && !token.attached(present);
+      return false;
     },
   };
   return token;

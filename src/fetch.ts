@@ -95,7 +95,10 @@ interface Call {
   readonly init: RequestInit | undefined;
   /** The body can be read only once: it is sent, but never sent again. */
   readonly oneShot: boolean;
-  /** It went out with an `Authorization` of its own, not the session's: its 401 is not the session's. */
+  /**
+   * It went out with an `Authorization` of its own: its 401 is not the session's. Sent again, it
+   * would carry the same header, as nothing on this side sets it again for the retry.
+   */
   chosen?: boolean;
 }
 

@@ -6,6 +6,7 @@ import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios';
 import { ERR_BODY_NOT_REPLAYABLE, isRefreshFailedError, isSessionExpiredError } from './errors.js';
 import type { Attachment, InstanceState } from './instance-state.js';
 import { fullPath, isOwnOrigin } from './origins.js';
+import type { Sending } from './record.js';
 
 // The purposes a request was retried for, each at most once. Set only on a retry, so it must
 // survive axios's config merge: a string key, since axios before 1.7 drops symbol keys when it
@@ -71,14 +72,14 @@ export const judge = (
   config: Marked,
   answer: { request?: unknown } | undefined,
   matches: (attachment: Attachment) => boolean,
-  sent: number | undefined,
+  sending: Sending | undefined,
 ): Attachment | undefined =>
   state.inForce.find((attachment) => {
-    if (!matches(attachment) || !ours(state, attachment, config, answer) || attachment.session.bearer?.chosen(config.headers)) return false;
+    if (!matches(attachment) || !ours(state, attachment, config, answer) || sending?.own.includes(attachment)) return false;
     const retries = config[RETRIED];
     if (!retries?.includes(attachment.purpose)) return true;
     // Only its latest retry carried what that refresh gave: one for another purpose came after.
-    if (sent !== undefined && retries.at(-1) === attachment.purpose) attachment.session.refused(sent);
+    if (sending && retries.at(-1) === attachment.purpose) attachment.session.refused(sending.sent);
     return false;
   });
 

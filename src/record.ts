@@ -5,7 +5,7 @@
  */
 import axios from 'axios';
 import type { AxiosAdapter, InternalAxiosRequestConfig } from 'axios';
-import type { InstanceState } from './instance-state.js';
+import type { Attachment, InstanceState } from './instance-state.js';
 import { moves } from './session.js';
 import { resolves401 } from './judge.js';
 
@@ -33,6 +33,8 @@ export interface Sending {
   readonly started: number;
   /** The count of moves when the request last went out: a session that moved since has other credentials. */
   sent: number;
+  /** The attachments whose credentials it did not carry when it last went out: it had an `Authorization` of its own. */
+  own: Attachment[];
 }
 
 // The record of a request, from its start to its outcome.
@@ -79,6 +81,7 @@ export const sendingOf = (config: InternalAxiosRequestConfig, alone: boolean, ad
   prepared: moves(),
   started,
   sent: moves(),
+  own: [],
 });
 
 // axios's own response transforms, read once: they turn a body that is not JSON into an AxiosError.
@@ -105,7 +108,7 @@ export function record(state: InstanceState, config: InternalAxiosRequestConfig,
   // A request that `refresh` sends through this instance belongs to the refresh: held, it
   // would wait for itself; refreshed, a dead session could never end.
   if (attachments.some(({ session }) => session.refreshing && session.owns())) config.skipAuthRefresh = true;
-  const bearer = inForce.some(({ session }) => session.bearer);
+  const bearer = inForce.filter(({ session }) => session.bearer?.started()).length > 0;
   const login = config.skipAuthRefresh === true && state.loggingIn(config).length > 0;
   if (config.skipAuthRefresh === true && !bearer && !login) return false;
   // Judged by the library's response interceptor alone only when nothing runs between the adapter and it.

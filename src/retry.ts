@@ -70,7 +70,7 @@ export function resolved(state: InstanceState, response: AxiosResponse): AxiosRe
   const config = response.config as Marked | undefined;
   const sending = recordOf(config);
   if (!config || !sending || config.skipAuthRefresh === true) return response;
-  const current = judge(state, config, response, (a) => a.refreshOnResponse(a.readsBody ? readable(response, config) : response), sending.sent);
+  const current = judge(state, config, response, (a) => a.refreshOnResponse(a.readsBody ? readable(response, config) : response), sending);
   return current ? recover(state, sending, config, current, statusError(response), () => response) : response;
 }
 
@@ -84,7 +84,7 @@ export function rejected(state: InstanceState, error: unknown): Promise<AxiosRes
   const config = error.config as Marked;
   const sending = recordOf(config);
   if (!sending || config.skipAuthRefresh === true) return pass();
-  const current = judge(state, config, error.response, (a) => a.shouldRefresh(error), sending.sent);
+  const current = judge(state, config, error.response, (a) => a.shouldRefresh(error), sending);
   return current ? recover(state, sending, config, current, error, pass) : pass();
 }
 
@@ -114,7 +114,7 @@ async function reenter<T>(state: InstanceState, config: Marked, attachment: Atta
 export async function outer(state: InstanceState, error: unknown): Promise<AxiosResponse> {
   const { config, response } = (error ?? {}) as { config?: Marked; response?: unknown };
   if (!config || !response || isOwnError(error) || config.skipAuthRefresh === true) throw error;
-  const current = judge(state, config, response, (a) => a.shouldRefresh(error as AxiosError), recordOf(config)?.sent);
+  const current = judge(state, config, response, (a) => a.shouldRefresh(error as AxiosError), recordOf(config));
   if (!current) throw error;
   return reenter(state, config, current, error as AxiosError, () => {
     throw error;

@@ -25,7 +25,7 @@ function restore(state: InstanceState, sending: Sending, config: InternalAxiosRe
 function attempt(state: InstanceState, sending: Sending, config: InternalAxiosRequestConfig): Promise<AxiosResponse> {
   const { instance, hooks } = state;
   sending.sent = moves();
-  for (const { session } of state.inForce) session.bearer?.authorize(config, instance, state.ownOrigin(), session.origins);
+  sending.own = state.inForce.filter(({ session }) => session.bearer?.authorize(config, instance, state.ownOrigin(), session.origins));
   // A request prepared again has a new config, and the capturing adapter.
   restamp(config, sending);
   const original = sending.adapter !== undefined && config.adapter === sending.adapter ? sending.adapter : restore(state, sending, config);

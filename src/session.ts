@@ -171,6 +171,13 @@ let count = 0;
 export const moves = (): number => count;
 
 /**
+ * @internal What a tab's `refresh` resolves with when the open tabs handed it their credentials
+ * from memory instead: it refreshed nothing, so they tell nothing of the server's time or of how
+ * long a refresh's token lives.
+ */
+export const HANDED = {};
+
+/**
  * True for a refresh ahead of expiry that failed transiently: no reason to hold a request back,
  * since the credentials it meant to replace still work.
  */
@@ -420,7 +427,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       return;
     }
     if (!failure) {
-      succeeded(answer);
+      succeeded(answer, answer === HANDED);
       done = [current, lastSuccess];
       session.tell?.('refresh-succeeded', current);
       release(wave);

@@ -33,8 +33,11 @@ export function raise(counts: Counts, more: Partial<Record<Kind, unknown>>): voi
 export interface TabLocks {
   /** Runs `callback` holding the refresh lock; without it once the lock manager has failed to grant a lock. */
   exclusive(signal: AbortSignal, callback: () => Promise<unknown>): Promise<unknown>;
-  /** The counts held in any tab; zeros for what the lock manager cannot tell. */
-  read(): Promise<Counts>;
+  /**
+   * The counts held in any tab, and how many other tabs of the origin are open (`others`); zeros
+   * for what the lock manager cannot tell.
+   */
+  read(): Promise<Counts & { others: number }>;
   /** Holds `counts` in this tab until it holds higher ones or closes; settles once held, or refused. */
   hold(counts: Counts): Promise<void>;
   close(): void;
@@ -54,6 +57,11 @@ export function tabLocks(locks: LockManagerLike | undefined, name: string): TabL
   let closed = false;
   const held = new Map<Kind, { count: number; release: () => void }>();
   const asked = new Map<Kind, { count: number; granted: Promise<void> }>();
+  // Every open tab holds this shared lock until it closes: a new tab can tell whether others are
+  // open, which before any refresh no count says.
+  const open = `${prefix}open`;
+  let here = 0;
+  let leave = (): void => {};
 
   /** `locks.request`, with a synchronous throw turned into a rejection. */
   const request = (lock: string, options: { signal?: AbortSignal; mode?: 'shared' }, callback: () => Promise<unknown>): Promise<unknown> =>
@@ -79,6 +87,16 @@ export function tabLocks(locks: LockManagerLike | undefined, name: string): TabL
     });
   }
 
+  if (locks) {
+    request(open, { mode: 'shared' }, () => {
+      if (closed) return Promise.resolve();
+      here = 1;
+      return new Promise<void>((release) => {
+        leave = release;
+      });
+    }).catch(() => undefined);
+  }
+
   return {
     exclusive(signal, callback) {
       if (broken) return callback();
@@ -93,9 +111,10 @@ export function tabLocks(locks: LockManagerLike | undefined, name: string): TabL
       });
     },
     async read() {
-      const counts = noCounts();
+      const counts = { ...noCounts(), others: 0 };
       try {
         for (const { name: lock } of (await locks?.query())?.held ?? []) {
+          if (lock === open) counts.others += 1;
           const [, letter, count] = /^(\w):?(\d+)$/.exec(lock?.startsWith(prefix) ? lock.slice(prefix.length) : '') ?? [];
           const kind = kinds.find((k) => k[0] === letter);
           if (kind) counts[kind] = Math.max(counts[kind], Number(count));
@@ -103,6 +122,8 @@ export function tabLocks(locks: LockManagerLike | undefined, name: string): TabL
       } catch {
         // Counts unknown: the tab goes by what it heard.
       }
+      // Its own, once granted; one granted after the query answered makes this -1, no other tab.
+      counts.others -= here;
       return counts;
     },
     async hold(counts) {
@@ -115,6 +136,7 @@ export function tabLocks(locks: LockManagerLike | undefined, name: string): TabL
     },
     close() {
       closed = true;
+      leave();
       for (const { release } of held.values()) release();
     },
   };

@@ -9,7 +9,7 @@ import { checkTabOptions, rethrowMistake } from './checks.js';
 import type { RefreshContext } from './options.js';
 import { backoff, isRejection } from './refresh-outcome.js';
 import { axiosTransport, failedAnswer } from './axios-session.js';
-import { createSession } from './session.js';
+import { HANDED, createSession } from './session.js';
 import type { SessionState } from './session.js';
 import { noCounts, raise, tabLocks } from './tab-markers.js';
 import type { Counts } from './tab-markers.js';
@@ -215,17 +215,22 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
     const had = Math.max(start, first);
     const failures = seen.cooled;
     return tab.exclusive(context.signal, async () => {
-      void learn(await tab.read());
+      const { others, ...counts } = await tab.read();
+      void learn(counts);
       if (lapsed() || coreState() === 'ended') throw new SessionExpiredError(endedElsewhere);
       if (seen.refreshed > had || (without && !tokenless())) return take(context.signal);
       // A tab that opened after a log-in in another, with tokens held in memory, has none: a
       // refresh without them would be rejected, and the rejection would end every tab's session.
-      if (tokenless() && seen.refreshed > 0 && !unanswered) {
+      // The tabs know of a log-in once they refreshed since; before, that other tabs are open.
+      if (tokenless() && (seen.refreshed > 0 || others > 0) && !unanswered) {
         post('asked');
-        return when(() => !!token(), context.signal).catch((error: unknown) => {
-          unanswered = true;
-          throw error;
-        });
+        return when(() => !!token(), context.signal).then(
+          () => HANDED,
+          (error: unknown) => {
+            unanswered = true;
+            throw error;
+          },
+        );
       }
       // Another tab's refresh failed while this one waited: the server is not back yet.
       if (seen.cooled > failures) throw cooledElsewhere;

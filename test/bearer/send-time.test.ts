@@ -124,6 +124,56 @@ describe('accessToken: the header is set as each request goes out', () => {
     expect(new Set(server.authorizations('/hooked'))).toEqual(new Set([sent(old), sent(store.tokens.access)]));
   });
 
+  it('sends the new token on a request that set the then current one itself and waited for a refresh ahead before it first went out', async () => {
+    // Two seconds: within the margin, so the first request waits for a refresh ahead.
+    server.lifetime = 2_000;
+    const { api, store } = quickStart();
+    server.lifetime = 15 * 60_000;
+    const old = store.tokens.access;
+
+    const answer = await api.get('/own-current', { headers: { Authorization: sent(old) } });
+
+    expect(answer.status).toBe(200);
+    expect(server.count('/refresh')).toBe(1);
+    expect(server.authorizations('/own-current')).toEqual([sent(store.tokens.access)]);
+  });
+
+  it('refreshes the 401 of a request that carried the session\'s token in a scheme of its own (`JWT`, `bearer`), and sends it again through the interceptor that sets it', async () => {
+    for (const scheme of ['JWT', 'bearer']) {
+      const { api, store } = quickStart();
+      api.interceptors.request.use((config) => {
+        config.headers.Authorization = `${scheme} ${store.tokens.access}`;
+        return config;
+      });
+      const old = store.tokens.access;
+      server.revoke();
+
+      const answers = await Promise.all([1, 2, 3].map((i) => api.get(`/scheme/${scheme}/${i}`)));
+
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(new Set(server.authorizations(`/scheme/${scheme}`))).toEqual(new Set([`${scheme} ${old}`, `${scheme} ${store.tokens.access}`]));
+    }
+    expect(server.count('/refresh')).toBe(2);
+  });
+
+  it('refreshes the 401 of a request that was out through nine refreshes, and sends it again with the latest token', async () => {
+    const { api, store } = quickStart();
+    const first = store.tokens.access;
+    server.revoke();
+    const gate = server.hold('/slow');
+    const slow = api.get('/slow');
+    await server.arrived('/slow', 1);
+    for (let i = 0; i < 9; i += 1) {
+      server.revoke();
+      await api.get(`/between/${i}`);
+    }
+    gate.open();
+
+    await expect(slow).resolves.toMatchObject({ status: 200 });
+    expect(server.count('/refresh')).toBe(9);
+    expect(server.authorizations('/slow')).toEqual([sent(first), sent(store.tokens.access)]);
+  });
+
   it('replaces a token it attached to an earlier attempt when a plugin sends that config again (axios-retry)', async () => {
     const { api, store } = quickStart();
     const old = store.tokens.access;

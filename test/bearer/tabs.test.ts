@@ -1,7 +1,7 @@
 import axios from 'axios';
 import type { AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, createRefreshInterceptor, jwtExpiry } from '../../src/index.js';
+import { bearer, createRefreshInterceptor, isSessionExpiredError, jwtExpiry } from '../../src/index.js';
 import { createTabSession } from '../../src/tabs.js';
 import type { TabSession } from '../../src/tabs.js';
 import { FakeChannels, FakeLocks } from '../helpers/fake-tabs.js';
@@ -34,9 +34,8 @@ function browser(count: number): Tab[] {
 }
 
 /** Opens tabs of one browser, with the tokens given (none: opened after the log-in) and a margin. */
-function browserOf(): (tokens?: Tokens, margin?: number) => Tab {
+function browserOf(channels = new FakeChannels()): (tokens?: Tokens, margin?: number) => Tab {
   const locks = new FakeLocks();
-  const channels = new FakeChannels();
   return (tokens = { access: '', refresh: '' }, margin) => {
     const tab = { tokens } as Tab;
     tab.api = axios.create({ baseURL: server.url });
@@ -118,5 +117,61 @@ describe('tokens a tab is handed from another tab\'s memory, not from a refresh'
 
     expect(server.count('/refresh')).toBe(1);
     expect(server.authorizations('/late')).toEqual([`Bearer ${server.issued.access}`]);
+  });
+
+  it('reads tokens handed over while its first refresh waited for them as handed, not as that refresh\'s, and refreshes ahead within the margin', async () => {
+    const channels = new FakeChannels();
+    const open = browserOf(channels);
+    // A margin longer than the tokens live: every token is within it from the start.
+    const margin = 16 * 60_000;
+    const a = open(server.logIn(), margin);
+    server.revoke();
+    await a.api.get('/a');
+    expect(server.count('/refresh')).toBe(1);
+
+    // Its ask at opening is slow to arrive: the first request's 401 comes first, and waits.
+    channels.delay();
+    const late = open(undefined, margin);
+    const first = late.api.get('/late/first');
+    await until(() => channels.sent.filter((m) => (m as { type?: string }).type === 'asked').length === 2);
+    channels.deliver();
+    await expect(first).resolves.toMatchObject({ status: 200 });
+
+    // Handed within the margin, the token is refreshed ahead before the request goes out again.
+    expect(server.count('/refresh')).toBe(2);
+    expect(server.authorizations('/late/first')).toEqual([undefined, `Bearer ${server.issued.access}`]);
+    expect(server.reused).toBe(0);
+  });
+
+  it('waits for the open tab\'s tokens at its first 401 before any refresh since the log-in, rather than refresh with none and end every tab', async () => {
+    const channels = new FakeChannels();
+    const open = browserOf(channels);
+    const a = open(server.logIn());
+
+    // Its ask at opening is slow to arrive: the first request's 401 comes first.
+    channels.delay();
+    const late = open();
+    const first = late.api.get('/late');
+    await until(() => channels.sent.filter((m) => (m as { type?: string }).type === 'asked').length === 2);
+    channels.deliver();
+
+    await expect(first).resolves.toMatchObject({ status: 200 });
+    expect(server.count('/refresh')).toBe(0);
+    expect(server.authorizations('/late')).toEqual([undefined, `Bearer ${a.tokens.access}`]);
+    expect([a.session.state, late.session.state]).toEqual(['live', 'live']);
+  });
+
+  it('refreshes at once at its first 401 when the only other tab has closed: nobody is left to ask, and the refresh with no token ends the session', async () => {
+    const open = browserOf();
+    const a = open(server.logIn());
+    await a.api.get('/a');
+    a.session.close();
+    const late = open();
+
+    const failed = await late.api.get('/late').catch((error: unknown) => error);
+
+    expect(isSessionExpiredError(failed)).toBe(true);
+    expect(server.count('/refresh')).toBe(1);
+    expect(late.session.state).toBe('ended');
   });
 });

@@ -48,7 +48,7 @@ export interface AuthServer {
 }
 
 export function tokenOf(req: http.IncomingMessage, name: string): string | undefined {
-  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+  const bearer = /^(?:Bearer|JWT) (.+)$/i.exec(req.headers.authorization ?? '');
   if (bearer && name === 'access_token') return bearer[1];
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, value] = part.trim().split('=');
