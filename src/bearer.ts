@@ -107,8 +107,14 @@ export function bearer(read: () => string | null | undefined): AccessToken {
       return typeof value === 'string' && recent.includes(value.slice(value.lastIndexOf(' ') + 1));
     },
     started() {
-      const current = token.token();
-      if (current !== undefined) token.header(current);
+      // A token that cannot be read rejects the request as it goes out; axios before 1.7 would
+      // throw at the caller from here.
+      try {
+        const current = token.token();
+        if (current !== undefined) token.header(current);
+      } catch {
+        // Left to `authorize`.
+      }
       return true;
     },
     authorize(config, instance, own, origins) {

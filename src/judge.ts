@@ -65,7 +65,7 @@ export function ours(state: InstanceState, { session }: Attachment, config: Inte
 /**
  * The attachment in force that `matches` an answer to a request it has not retried yet. One it
  * retried the request for, after a refresh, is told that the credentials that refresh gave were
- * refused too.
+ * refused too, and takes the request again only when another tab had handed them over.
  */
 export const judge = (
   state: InstanceState,
@@ -79,8 +79,7 @@ export const judge = (
     const retries = config[RETRIED];
     if (!retries?.includes(attachment.purpose)) return true;
     // Only its latest retry carried what that refresh gave: one for another purpose came after.
-    if (sending && retries.at(-1) === attachment.purpose) attachment.session.refused(sending.sent);
-    return false;
+    return !!sending && retries.at(-1) === attachment.purpose && attachment.session.refused(sending.sent);
   });
 
 /** The request marked as retried for the attachment's purpose too. */

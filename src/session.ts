@@ -85,9 +85,11 @@ export interface RefreshSession {
   /**
    * @internal A request sent again with the credentials of the latest refresh (at `sentEpoch`)
    * was refused again: that refresh did not take (its cookie was dropped, its token not stored
-   * or refused), and the next one waits out a backoff, as after a transient failure.
+   * or refused), and the next one waits out a backoff, as after a transient failure. True when
+   * those credentials were handed over by another tab, from memory where they may have expired:
+   * the request is refreshed once more, by a refresh of this session's own.
    */
-  refused(sentEpoch: number): void;
+  refused(sentEpoch: number): boolean;
   /** @internal The session ended elsewhere (another tab, or the app logging out). */
   expire(cause: unknown, by: 'app' | 'other-tab'): void;
   /** @internal Another tab's refresh failed transiently: no refresh here before `until` either. */
@@ -255,6 +257,8 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   // counted in it: a success that no refusal followed ends the streak.
   let refusals = 0;
   let refusedAt = -1;
+  // The latest success whose credentials another tab handed over from memory (see `HANDED`).
+  let handedAt = -1;
   // The call that gave the credentials of a success, and that success: observers told of a refusal
   // of those credentials are told of that call.
   let done: [Flight, number] | undefined;
@@ -428,6 +432,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     }
     if (!failure) {
       succeeded(answer, answer === HANDED);
+      if (answer === HANDED) handedAt = lastSuccess;
       done = [current, lastSuccess];
       session.tell?.('refresh-succeeded', current);
       release(wave);
@@ -544,13 +549,15 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       session.tell?.('tokens-adopted');
     },
     refused(sentEpoch) {
-      if (ended || flight || sentEpoch < lastSuccess || refusedAt === lastSuccess || coolingNow()) return;
+      if (ended || flight || sentEpoch < lastSuccess || refusedAt === lastSuccess || coolingNow()) return false;
+      if (handedAt === lastSuccess) return true;
       refusedAt = lastSuccess;
       // The backoff goes on from the streak of such refreshes, not from the transient failures before.
       failures = refusals++;
       const failure = new RefreshFailure(false, new Error('The server refused the refreshed credentials'));
       cool(failure);
       session.tell?.('refresh-failed', done?.[1] === lastSuccess ? done[0] : undefined, failure);
+      return false;
     },
     expire(cause, by) {
       end(new RefreshFailure(true, cause), by);

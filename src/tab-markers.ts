@@ -34,10 +34,11 @@ export interface TabLocks {
   /** Runs `callback` holding the refresh lock; without it once the lock manager has failed to grant a lock. */
   exclusive(signal: AbortSignal, callback: () => Promise<unknown>): Promise<unknown>;
   /**
-   * The counts held in any tab, and how many other tabs of the origin are open (`others`); zeros
-   * for what the lock manager cannot tell.
+   * The counts held in any tab, and how many other tabs of the origin are open (`others`, unknown
+   * until this tab's own lock that says it is open was granted); zeros for what the lock manager
+   * cannot tell.
    */
-  read(): Promise<Counts & { others: number }>;
+  read(): Promise<Counts & { others: number | undefined }>;
   /** Holds `counts` in this tab until it holds higher ones or closes; settles once held, or refused. */
   hold(counts: Counts): Promise<void>;
   close(): void;
@@ -59,7 +60,7 @@ export function tabLocks(locks: LockManagerLike | undefined, name: string): TabL
   const asked = new Map<Kind, { count: number; granted: Promise<void> }>();
   // Every open tab holds this shared lock until it closes: a new tab can tell whether others are
   // open, which before any refresh no count says.
-  const open = `${prefix}open`;
+  const presence = `${prefix}open`;
   let here = 0;
   let leave = (): void => {};
 
@@ -88,7 +89,7 @@ export function tabLocks(locks: LockManagerLike | undefined, name: string): TabL
   }
 
   if (locks) {
-    request(open, { mode: 'shared' }, () => {
+    request(presence, { mode: 'shared' }, () => {
       if (closed) return Promise.resolve();
       here = 1;
       return new Promise<void>((release) => {
@@ -111,19 +112,23 @@ export function tabLocks(locks: LockManagerLike | undefined, name: string): TabL
       });
     },
     async read() {
-      const counts = { ...noCounts(), others: 0 };
+      const counts: Counts & { others: number | undefined } = { ...noCounts(), others: undefined };
+      // Whether its own is held as the query starts, and so among those it lists.
+      const mine = here;
+      let open = 0;
       try {
         for (const { name: lock } of (await locks?.query())?.held ?? []) {
-          if (lock === open) counts.others += 1;
+          if (lock === presence) open += 1;
           const [, letter, count] = /^(\w):?(\d+)$/.exec(lock?.startsWith(prefix) ? lock.slice(prefix.length) : '') ?? [];
           const kind = kinds.find((k) => k[0] === letter);
           if (kind) counts[kind] = Math.max(counts[kind], Number(count));
         }
       } catch {
         // Counts unknown: the tab goes by what it heard.
+        return counts;
       }
-      // Its own, once granted; one granted after the query answered makes this -1, no other tab.
-      counts.others -= here;
+      // Not known before its own lock was granted: the lock manager may not be working.
+      if (mine) counts.others = open - 1;
       return counts;
     },
     async hold(counts) {

@@ -22,11 +22,13 @@ export type { ChannelLike, LockManagerLike, TabSession, TabSessionOptions, Token
 
 /** What a tab tells the others of a move of its own, with all it knows (see {@link Counts}). */
 type Message = {
-  // `asked`: a tab with no tokens asks for them; `tokens`: a tab that has the latest hands them over.
-  type: 'refreshed' | 'began' | 'ended' | 'cooling' | 'asked' | 'tokens';
+  // `asked`: a tab with no tokens asks for them; `tokens`: a tab that has the latest hands them
+  // over; `none`: a tab with none answers the ask `to`.
+  type: 'refreshed' | 'began' | 'ended' | 'cooling' | 'asked' | 'tokens' | 'none';
   counts: Counts;
   tokens?: unknown;
   until?: number | undefined;
+  to?: number | undefined;
 };
 
 function defaultLocks(): LockManagerLike | undefined {
@@ -108,6 +110,14 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
   const waiting = new Set<() => void>();
   // A request for tokens that no tab answered: the next refresh goes ahead without them.
   let unanswered = false;
+  // This tab's latest ask for tokens, and how many tabs answered it that they have none.
+  let asking = 0;
+  let nones = 0;
+  const ask = (): void => {
+    asking = Math.random();
+    nones = 0;
+    post('asked', { to: asking });
+  };
   const endedElsewhere = new Error('The session ended in another tab');
   const cooledElsewhere = new Error('A refresh failed in another tab');
 
@@ -138,7 +148,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
     // Opened during another tab's cooldown: no refresh from here before it ends either.
     session.pause(seen.until, cooledElsewhere);
     // Tokens held in memory are in the open tabs, not in this one.
-    if (tokenless()) post('asked');
+    if (tokenless()) ask();
   });
 
   /** Runs `move` once the first read is in, so that the counts it tells carry on from the highest. */
@@ -221,16 +231,17 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
       if (seen.refreshed > had || (without && !tokenless())) return take(context.signal);
       // A tab that opened after a log-in in another, with tokens held in memory, has none: a
       // refresh without them would be rejected, and the rejection would end every tab's session.
-      // The tabs know of a log-in once they refreshed since; before, that other tabs are open.
-      if (tokenless() && (seen.refreshed > 0 || others > 0) && !unanswered) {
-        post('asked');
-        return when(() => !!token(), context.signal).then(
-          () => HANDED,
-          (error: unknown) => {
-            unanswered = true;
-            throw error;
-          },
-        );
+      // It asks when other tabs are open, and goes on without tokens once they all said they have
+      // none; where it cannot tell, when the tabs have refreshed since a log-in.
+      if (tokenless() && (others ?? seen.refreshed) > 0 && !unanswered) {
+        ask();
+        try {
+          await when(() => !!token() || (others !== undefined && nones >= others), context.signal);
+        } catch (error) {
+          unanswered = true;
+          throw error;
+        }
+        if (token()) return HANDED;
       }
       // Another tab's refresh failed while this one waited: the server is not back yet.
       if (seen.cooled > failures) throw cooledElsewhere;
@@ -304,7 +315,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
   }
 
   const onMessage = ({ data }: { data: unknown }): void => {
-    const { type, counts, tokens, until } = (data ?? {}) as Partial<Message>;
+    const { type, counts, tokens, until, to } = (data ?? {}) as Partial<Message>;
     if (typeof counts?.refreshed !== 'number') return;
     const fresh = counts.refreshed > applied;
     void learn(counts);
@@ -321,7 +332,11 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
         session.pause(seen.until, cooledElsewhere);
       }
       if (shareTokens && !over()) {
-        if (type === 'asked' && token() && applied === seen.refreshed) post('tokens', { tokens: shareTokens.read() });
+        if (type === 'asked') {
+          if (token() && applied === seen.refreshed) post('tokens', { tokens: shareTokens.read() });
+          else post('none', { to });
+        }
+        if (type === 'none' && to === asking) nones += 1;
         if (type === 'tokens' && tokenless()) {
           applied = Math.max(applied, counts.refreshed);
           session.adopt(() => {

@@ -82,6 +82,8 @@ describe('a tab opened with no tokens of its own', () => {
     // a loses its tokens (a log-out the library did not see); the tabs still know of a log-in.
     Object.assign(a.tokens, none());
 
+    // a's answer, that it has none either, is slow to come: the wait runs out first.
+    channels.delay();
     const late = bearerTab(none(), 200);
     const waited = await rejection(late.api.get('/api/late'));
     expect(isRefreshFailedError(waited)).toBe(true);

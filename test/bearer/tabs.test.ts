@@ -34,8 +34,7 @@ function browser(count: number): Tab[] {
 }
 
 /** Opens tabs of one browser, with the tokens given (none: opened after the log-in) and a margin. */
-function browserOf(channels = new FakeChannels()): (tokens?: Tokens, margin?: number) => Tab {
-  const locks = new FakeLocks();
+function browserOf(channels = new FakeChannels(), locks = new FakeLocks()): (tokens?: Tokens, margin?: number) => Tab {
   return (tokens = { access: '', refresh: '' }, margin) => {
     const tab = { tokens } as Tab;
     tab.api = axios.create({ baseURL: server.url });
@@ -173,5 +172,59 @@ describe('tokens a tab is handed from another tab\'s memory, not from a refresh'
     expect(isSessionExpiredError(failed)).toBe(true);
     expect(server.count('/refresh')).toBe(1);
     expect(late.session.state).toBe('ended');
+  });
+
+  it('refreshes at its first 401 once every open tab said it has no tokens either, as in a browser that never logged in', async () => {
+    // Someone's log-in elsewhere: the server knows a refresh token, these tabs none.
+    server.logIn();
+    const open = browserOf();
+    const first = open();
+    const second = open();
+
+    const failed = await Promise.all([first.api.get('/first'), second.api.get('/second')].map((call) => call.catch((error: unknown) => error)));
+
+    expect(failed.map(isSessionExpiredError)).toEqual([true, true]);
+    expect(server.count('/refresh')).toBe(1);
+    expect([first.session.state, second.session.state]).toEqual(['ended', 'ended']);
+  });
+
+  it('refreshes at once at its first 401 when the tabs refreshed before but no other tab is open any more', async () => {
+    const channels = new FakeChannels();
+    const locks = new FakeLocks();
+    const open = browserOf(channels, locks);
+    const a = open(server.logIn());
+    server.revoke();
+    await a.api.get('/a');
+    // a's answer never comes: it closes before its messages arrive.
+    channels.delay();
+    const late = open();
+    await until(() => locks.names().filter((name) => name.endsWith('#r1')).length === 2);
+    a.session.close();
+
+    const failed = await late.api.get('/late').catch((error: unknown) => error);
+
+    expect(isSessionExpiredError(failed)).toBe(true);
+    expect(server.count('/refresh')).toBe(2);
+  });
+
+  it('refreshes once more when the tokens an open tab handed over are refused there, as expired in its memory, instead of backing off', async () => {
+    const channels = new FakeChannels();
+    const open = browserOf(channels);
+    const a = open(server.logIn());
+    const handed = a.tokens.access;
+    // Refused from now on, as a token that expired while a sat idle.
+    server.revoke();
+    channels.delay();
+    const late = open();
+    const first = late.api.get('/late');
+    await until(() => channels.sent.filter((m) => (m as { type?: string }).type === 'asked').length === 2);
+    channels.deliver();
+
+    await expect(first).resolves.toMatchObject({ status: 200 });
+    expect(server.count('/refresh')).toBe(1);
+    expect(server.authorizations('/late')).toEqual([undefined, `Bearer ${handed}`, `Bearer ${server.issued.access}`]);
+    expect(server.reused).toBe(0);
+    expect(late.session.state).toBe('live');
+    await until(() => a.tokens.access === server.issued.access);
   });
 });

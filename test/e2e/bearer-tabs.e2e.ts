@@ -23,6 +23,10 @@ class Tab {
     return this.page.evaluate(() => (window as TabWindow).bearerTab!.tokens());
   }
 
+  state(): Promise<string> {
+    return this.page.evaluate(() => (window as TabWindow).bearerTab!.state());
+  }
+
   get(path: string): Promise<number> {
     return this.page.evaluate((to) => (window as TabWindow).bearerTab!.get(to), path);
   }
@@ -131,6 +135,19 @@ describe('bearer tokens held in memory by two tabs of one browser', () => {
       }
       expect(calls).toEqual([1, 1, 1, 1, 1]);
       expect(server.reused).toBe(0);
+    }));
+
+  it('gives a tab with no tokens, at its first 401, the tokens of the tab next door that logged in and never refreshed: no refresh, no log-out', () =>
+    twoTabs(async (server, a, b) => {
+      const loggedIn = server.logIn();
+      await a.setTokens(loggedIn);
+
+      expect(await b.get('/first')).toBe(200);
+
+      expect(server.authorizations('/first')).toEqual([undefined, `Bearer ${loggedIn.access}`]);
+      expect(server.count('/refresh')).toBe(0);
+      expect([await a.state(), await b.state()]).toEqual(['live', 'live']);
+      expect(await b.tokens()).toEqual(loggedIn);
     }));
 
   it('costs two tabs meeting a JWT about to expire together one refresh, no 401 and no reused refresh token', () =>
