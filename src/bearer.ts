@@ -28,6 +28,11 @@ export interface AccessToken {
    */
   carries(value: unknown): boolean;
   /**
+   * @internal True for a request with an `Authorization` of its own that carries none of the
+   * session's tokens: it has no reason to wait for the session's refresh.
+   */
+  own(config: AuthorizedRequest, instance: WithDefaults): boolean;
+  /**
    * @internal Remembers the token as a request starts: an interceptor of the app's may put it on
    * the request, and a wait for a refresh may come before the request first goes out.
    */
@@ -105,6 +110,10 @@ export function bearer(read: () => string | null | undefined): AccessToken {
     },
     carries(value) {
       return typeof value === 'string' && recent.includes(value.slice(value.lastIndexOf(' ') + 1));
+    },
+    own({ headers }, instance) {
+      const present: unknown = headers.get('Authorization');
+      return present != null && !token.carries(present) && !isDefaultHeader(instance, 'authorization', present);
     },
     started() {
       // A token that cannot be read rejects the request as it goes out; axios before 1.7 would

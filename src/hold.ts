@@ -69,8 +69,9 @@ export async function quiet(state: InstanceState, sending: Sending | undefined, 
 export async function renewed(state: InstanceState, sending: Sending, config: InternalAxiosRequestConfig): Promise<void> {
   await quiet(state, sending, config);
   for (const current of state.inForce) {
-    // A request to another origin does not carry the session's credentials: it goes out as it is.
-    if (!current.session.due() || !ours(state, current, config, undefined)) continue;
+    // A request to another origin, or with credentials of its own, does not carry the session's:
+    // it goes out as it is.
+    if (!current.session.due() || !ours(state, current, config, undefined) || current.session.bearer?.own(config, state.instance)) continue;
     const { session } = current;
     try {
       // Ejected meanwhile, it goes out as it is, with the token of the session that held it.

@@ -2,7 +2,7 @@ import axios from 'axios';
 import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios';
 import axiosRetry from 'axios-retry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, createRefreshInterceptor, jwtExpiry } from '../../src/index.js';
+import { bearer, createRefreshInterceptor, isRefreshFailedError, jwtExpiry } from '../../src/index.js';
 import type { RefreshInterceptorOptions, RefreshSession } from '../../src/index.js';
 import { startJwtServer, tokenStore } from './helpers/jwt-server.js';
 import type { JwtServer, Tokens } from './helpers/jwt-server.js';
@@ -105,6 +105,23 @@ describe('accessToken: the header is set as each request goes out', () => {
     await expect(api.get('/next')).resolves.toMatchObject({ status: 200 });
     expect(server.count('/refresh')).toBe(1);
     expect(session.state).toBe('live');
+  });
+
+  it('sends a request with an Authorization of its own while a refresh is out, without waiting for it, and gives it its own answer when that refresh fails', async () => {
+    const { api } = quickStart();
+    server.revoke();
+    const refresh = server.hold('/refresh');
+    server.failOnce('/refresh', 500);
+    const trigger = api.get('/trigger').catch((error: unknown) => error);
+    await server.arrived('/refresh', 1);
+
+    const own = await api.get('/own', { headers: { Authorization: 'Basic YWRhOnB3' } }).catch((error: unknown) => error);
+    refresh.open();
+
+    expect(own).toMatchObject({ response: { status: 401 } });
+    expect(isRefreshFailedError(own)).toBe(false);
+    expect(isRefreshFailedError(await trigger)).toBe(true);
+    expect(server.authorizations('/own')).toEqual(['Basic YWRhOnB3']);
   });
 
   it('refreshes once for requests whose own interceptor sets the session\'s current token, as an app moving to accessToken keeps doing', async () => {
