@@ -58,6 +58,12 @@ function browserOf(channels = new FakeChannels(), locks = new FakeLocks()): (tok
   };
 }
 
+/** Lets a slow channel's messages arrive once a tab has asked for tokens twice: as it opened, and at its first 401. */
+async function deliverOnceAskedTwice(channels: FakeChannels): Promise<void> {
+  await until(() => channels.sent.filter((m) => (m as { type?: string }).type === 'asked').length === 2);
+  channels.deliver();
+}
+
 describe('accessToken across tabs, with shareTokens', () => {
   it('sends the tokens a tab adopted from another tab at once, with no refresh and no 401 of its own', async () => {
     const [a, b] = browser(2) as [Tab, Tab];
@@ -132,8 +138,7 @@ describe('tokens a tab is handed from another tab\'s memory, not from a refresh'
     channels.delay();
     const late = open(undefined, margin);
     const first = late.api.get('/late/first');
-    await until(() => channels.sent.filter((m) => (m as { type?: string }).type === 'asked').length === 2);
-    channels.deliver();
+    await deliverOnceAskedTwice(channels);
     await expect(first).resolves.toMatchObject({ status: 200 });
 
     // Handed within the margin, the token is refreshed ahead before the request goes out again.
@@ -151,8 +156,7 @@ describe('tokens a tab is handed from another tab\'s memory, not from a refresh'
     channels.delay();
     const late = open();
     const first = late.api.get('/late');
-    await until(() => channels.sent.filter((m) => (m as { type?: string }).type === 'asked').length === 2);
-    channels.deliver();
+    await deliverOnceAskedTwice(channels);
 
     await expect(first).resolves.toMatchObject({ status: 200 });
     expect(server.count('/refresh')).toBe(0);
@@ -217,8 +221,7 @@ describe('tokens a tab is handed from another tab\'s memory, not from a refresh'
     channels.delay();
     const late = open();
     const first = late.api.get('/late');
-    await until(() => channels.sent.filter((m) => (m as { type?: string }).type === 'asked').length === 2);
-    channels.deliver();
+    await deliverOnceAskedTwice(channels);
 
     await expect(first).resolves.toMatchObject({ status: 200 });
     expect(server.count('/refresh')).toBe(1);
