@@ -107,6 +107,9 @@ function isRequest(input: unknown): input is Request {
   return typeof candidate === 'object' && typeof candidate?.url === 'string' && typeof candidate.clone === 'function';
 }
 
+/** The headers a call goes out with, as `fetch` reads them: the init's replace the `Request`'s. */
+const headersOf = (call: Call, sent: RequestInfo | URL): Headers => new Headers(call.init?.headers ?? (isRequest(sent) ? sent.headers : undefined));
+
 function describe(input: RequestInfo | URL, init: RequestInit | undefined): Call {
   const request = isRequest(input) ? input : undefined;
   const url = isRequest(input) ? input.url : input.toString();
@@ -206,7 +209,7 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
    * that set it runs once per call, and the retry would send it stale.
    */
   const authorized = (call: Call, bearer: AccessToken, sent: RequestInfo | URL): RequestInit | undefined => {
-    const headers = new Headers(call.init?.headers ?? (isRequest(sent) ? sent.headers : undefined));
+    const headers = headersOf(call, sent);
     const present = headers.get('Authorization');
     const token = bearer.token();
     const allowed = token !== undefined && mayReceive(call.url, originOf(pageHref()), session.origins);
@@ -235,12 +238,18 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
     return fetchLike(input, bearer ? authorized(call, bearer, input) : call.init);
   };
 
-  /** Waits for the refresh in flight, or one due ahead of expiry, before the call goes out. */
+  /**
+   * Waits until no refresh is in flight or due ahead of expiry, before the call goes out: a refresh
+   * that a log-in overtook leaves that log-in's token, which may have expired meanwhile.
+   */
   const renewed = async (call: Call): Promise<void> => {
-    try {
-      await waitFor(session.renew(trigger(call)), call.signal);
-    } catch (failure) {
-      if (!isSoftFailure(failure)) throw requestError(failure, call.config);
+    while (session.due()) {
+      try {
+        await waitFor(session.renew(trigger(call)), call.signal);
+      } catch (failure) {
+        if (!isSoftFailure(failure)) throw requestError(failure, call.config);
+        return;
+      }
     }
   };
 
@@ -253,8 +262,10 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
     // The token as the call is made is the session's: a hook that put it on the call chose nothing,
     // and after a wait for a refresh it is stale.
     if (token !== undefined) bearer?.header(token);
-    // A call to another origin does not carry the session's credentials: it goes out as it is.
-    if (session.due() && ours(call.url)) await renewed(call);
+    // A call to another origin does not carry the session's credentials, nor one with an
+    // `Authorization` of its own that carries none of the session's tokens: it goes out as it is.
+    const present = bearer && headersOf(call, input).get('Authorization');
+    if (ours(call.url) && !(bearer && present && !bearer.carries(present))) await renewed(call);
     const sentEpoch = session.epoch;
     const response = await send(call);
     // Another origin's 401 says nothing about the session's credentials: the caller's, untouched.
@@ -263,20 +274,14 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
     // Its body is not wanted; reading it to the end would only hold the connection.
     response.body?.cancel().catch(noop);
     const error = answerError(response);
-    const refreshed = session.recover(sentEpoch, trigger(call, error));
-    const { state } = session;
-    // Sending again works once the refresh is done; a session that ended or cools down refreshes
-    // nothing, and its own error says what the app has to do.
-    if (call.oneShot && state !== 'ended' && state !== 'cooling-down') {
-      refreshed.catch(noop);
-      throw notReplayable(response, error);
-    }
     try {
-      await waitFor(refreshed, call.signal);
+      await waitFor(session.recover(sentEpoch, trigger(call, error)), call.signal);
     } catch (failure) {
       throw requestError(failure, call.config, response);
     }
-    if (session.due()) await renewed(call);
+    // As on the axios side: the refresh's own failure first, which says what the app has to do.
+    if (call.oneShot) throw notReplayable(response, error);
+    await renewed(call);
     const again = session.epoch;
     const retry = await send(call);
     // Refused again with the credentials of the refresh it waited for: that refresh did not take.

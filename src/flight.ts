@@ -101,7 +101,7 @@ export function lateFailure(timeout: number, flight: Flight): RefreshFailure {
   // long hint, so only in development builds, as the checks are.
   let hint = '';
   try {
-    if (process.env.NODE_ENV !== 'production') hint = ' (a request it sends through an intercepted instance waits for it: send it with `client`)';
+    if (process.env.NODE_ENV !== 'production') hint = '; if `refresh` sends its call through an intercepted instance, that call waits for the refresh itself: send it with `client`';
   } catch {
     // No `process` (plain ESM in a browser): no hint.
   }

@@ -84,16 +84,16 @@ export async function getAccessToken(session: RefreshSession, request: AccessTok
   const { minValidity = session.expiry?.margin ?? REFRESH_MARGIN, refused } = request;
   const trigger = { config: {}, by: 'getAccessToken', client: () => session.client() };
   try {
-    if (session.state !== 'ended' && fresh(session, minValidity, refused)) {
-      // A refresh out now may be replacing this very token (a 401 started it): waited for, as a
-      // request is, unless it is one ahead of expiry already late while the token works. One
-      // ahead of expiry that fails transiently leaves it as good as it was.
-      if (session.refreshing && session.due()) await session.renew(trigger).catch((failure: unknown) => {
+    // Stamped now, so that only a refresh that settles from here on counts; one in flight is joined.
+    if (session.state === 'ended' || !fresh(session, minValidity, refused)) await session.recover(session.epoch, trigger);
+    // A refresh out now may be replacing this very token (a 401 started it): waited for, as a
+    // request is, unless it is one ahead of expiry already late while the token works; and so is
+    // one due after it (a refresh that a log-in overtook leaves the log-in's token, maybe due).
+    // One ahead of expiry that fails transiently leaves the token as good as it was.
+    while (session.due() && (session.refreshing || !fresh(session, minValidity, refused))) {
+      await session.renew(trigger).catch((failure: unknown) => {
         if (!isSoftFailure(failure)) throw failure;
       });
-    } else {
-      // Stamped now, so that only a refresh that settles from here on counts; one in flight is joined.
-      await session.recover(session.epoch, trigger);
     }
   } catch (failure) {
     throw session.error(failure);

@@ -69,17 +69,21 @@ export async function quiet(state: InstanceState, sending: Sending | undefined, 
 export async function renewed(state: InstanceState, sending: Sending, config: InternalAxiosRequestConfig): Promise<void> {
   await quiet(state, sending, config);
   for (const current of state.inForce) {
-    // A request to another origin, or with credentials of its own, does not carry the session's:
-    // it goes out as it is.
-    if (!current.session.due() || !ours(state, current, config, undefined) || current.session.bearer?.own(config, state.instance)) continue;
     const { session } = current;
-    try {
-      // Ejected meanwhile, it goes out as it is, with the token of the session that held it.
-      if ((await waitFor(session.renew(state.trigger(config)), config, current.interrupts, deadline(sending, config))) === EJECTED) {
-        session.bearer?.authorize(config, state.instance, state.ownOrigin(), session.origins);
+    // A request to another origin, or with credentials of its own, does not carry the session's:
+    // it goes out as it is. Otherwise it waits until no refresh is due: a refresh that a log-in
+    // overtook leaves that log-in's token, which may have expired meanwhile.
+    while (session.due() && ours(state, current, config, undefined) && !session.bearer?.own(config, state.instance)) {
+      try {
+        // Ejected meanwhile, it goes out as it is, with the token of the session that held it.
+        if ((await waitFor(session.renew(state.trigger(config)), config, current.interrupts, deadline(sending, config))) === EJECTED) {
+          session.bearer?.authorize(config, state.instance, state.ownOrigin(), session.origins);
+          break;
+        }
+      } catch (failure) {
+        if (!isSoftFailure(failure)) throw requestError(failure, config);
+        break;
       }
-    } catch (failure) {
-      if (!isSoftFailure(failure)) throw requestError(failure, config);
     }
   }
 }

@@ -114,13 +114,17 @@ export class InstanceState {
 
   /**
    * A `skipAuthRefresh` request that changes something (log-in is a POST in every framework; a GET
-   * is a probe or a public page) and succeeds is a new log-in for the sessions in force that had
-   * ended, or were refreshing, when it went out (not for a refresh's own request): the ones it
-   * starts again. Each session decides when it succeeds what that log-in changes (see `begin`).
+   * is a probe or a public page), not sent by a refresh itself, may be a new log-in: when it
+   * succeeds, it is one for the sessions in force that had ended, or were refreshing, when it went
+   * out (see `loggingIn`), and for those refreshing when it comes back. Each session decides what
+   * that log-in changes (see `begin`).
    */
-  loggingIn(config: InternalAxiosRequestConfig): Attachment[] {
-    return config.skipAuthRefresh === true && !/^(get|head|options)$/i.test(config.method ?? 'get')
-      ? this.inForce.filter(({ session }) => session.state === 'ended' || (session.refreshing && !session.owns()))
-      : [];
+  mayLogIn(config: InternalAxiosRequestConfig): boolean {
+    return config.skipAuthRefresh === true && !/^(get|head|options)$/i.test(config.method ?? 'get') && !this.attachments.some(({ session }) => session.refreshing && session.owns());
+  }
+
+  /** The sessions in force that a log-in going out now counts for; see `mayLogIn`. */
+  loggingIn(): Attachment[] {
+    return this.inForce.filter(({ session }) => session.state === 'ended' || session.state === 'refreshing');
   }
 }

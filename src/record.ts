@@ -109,7 +109,7 @@ export function record(state: InstanceState, config: InternalAxiosRequestConfig,
   // would wait for itself; refreshed, a dead session could never end.
   if (attachments.some(({ session }) => session.refreshing && session.owns())) config.skipAuthRefresh = true;
   const bearer = inForce.filter(({ session }) => session.bearer?.started()).length > 0;
-  const login = config.skipAuthRefresh === true && state.loggingIn(config).length > 0;
+  const login = state.mayLogIn(config);
   if (config.skipAuthRefresh === true && !bearer && !login) return false;
   // Judged by the library's response interceptor alone only when nothing runs between the adapter and it.
   const alone = last && !ownTransform(config);

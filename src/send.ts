@@ -80,12 +80,14 @@ export function send(state: InstanceState, config: InternalAxiosRequestConfig): 
   if (config.skipAuthRefresh !== true) return dispatch(state, sending, config);
   // A request left alone is never held; it only gets the token, and may be a new log-in.
   const answer = attempt(state, sending, config);
-  // The sessions that ended, as they were when the log-in went out: an eject meanwhile changes nothing.
-  const ended = state.loggingIn(config);
-  return ended.length > 0
-    ? answer.then((response) => {
-        if (ok2xx(response.status)) for (const { session } of ended) session.begin();
-        return response;
-      })
-    : answer;
+  if (!state.mayLogIn(config)) return answer;
+  // Of the sessions in force as the log-in went out (an eject meanwhile changes nothing), those it
+  // counted for then, and those with a refresh out as it comes back: that call presented the
+  // credentials from before it. Not one that ended meanwhile: a log-out looks the same.
+  const { inForce } = state;
+  const out = state.loggingIn();
+  return answer.then((response) => {
+    if (ok2xx(response.status)) for (const a of inForce) if (out.includes(a) || a.session.state === 'refreshing') a.session.begin();
+    return response;
+  });
 }

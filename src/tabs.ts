@@ -249,6 +249,8 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
       // which no tab is to hear of.
       const life = seen.ended + seen.began;
       const endsBefore = ends;
+      const renewed = seen.refreshed;
+      const before = token();
       const current = (): boolean => ends === endsBefore && seen.ended + seen.began === life;
       let value: unknown;
       try {
@@ -256,6 +258,14 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
         const failed = failedAnswer(value);
         if (failed) throw failed;
       } catch (error) {
+        // A log-in here or in another tab while the call was out (with `accessToken`, a new token
+        // here): it presented the credentials from before, and its rejection ends nothing. The
+        // tabs go on with the log-in's.
+        if (isRejection(error) && current() && (seen.refreshed > renewed || (token() ?? before) !== before)) {
+          if (seen.refreshed === renewed) logIn();
+          await take(context.signal);
+          return HANDED;
+        }
         if (current()) {
           failedHere = error;
           const rejected = isRejection(error);
@@ -364,8 +374,14 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
 
   const tabSession: TabSession = Object.assign(session, {
     begin() {
-      if (coreState() === 'ended') coreBegin();
+      const state = coreState();
+      if (state === 'ended') coreBegin();
       else if (over()) logIn();
+      else if (state === 'refreshing') {
+        // The call out presented the credentials from before: the other tabs hear of the log-in.
+        coreBegin();
+        logIn();
+      }
     },
     end() {
       ends += 1;

@@ -238,6 +238,34 @@ describe('log-out and log-in across tabs', () => {
     expect(tabs.channels.sent.filter((message) => (message as { type?: string }).type === 'began')).toHaveLength(1);
   });
 
+  it.each([
+    ['a skipAuthRefresh POST answered', async (tab: Tab) => {
+      await tab.api.post('/login', {}, { skipAuthRefresh: true });
+    }],
+    ['a log-in the library cannot see, then session.begin()', async (tab: Tab) => {
+      // The same browser's cookies, through no interceptor.
+      await axios.create({ baseURL: server.url, adapter: tab.api.defaults.adapter! }).post('/login');
+      tab.session.begin();
+    }],
+  ])('ends nothing in any tab when %s while its refresh is out, which the server then rejects', async (_how, logIn) => {
+    const [a, b] = [tabs.open(), tabs.open()];
+    server.expireAccess();
+    const refreshGate = server.hold('/refresh');
+    const first = a.api.get('/api/a');
+    await server.arrived('/refresh', 1);
+    await logIn(a);
+    // The call still out presented the refresh token the log-in replaced.
+    refreshGate.open();
+
+    await expect(first).resolves.toMatchObject({ status: 200 });
+    await turns(10);
+    expect([a.session.state, b.session.state]).toEqual(['live', 'live']);
+    expect([a.expired, b.expired]).toEqual([0, 0]);
+    expect(server.seen.filter((r) => r.path === '/refresh').map((r) => r.status)).toEqual([401]);
+    await expect(Promise.all(burst([a, b], 2))).resolves.toHaveLength(4);
+    expect(server.refreshCalls()).toBe(1);
+  });
+
   it('tells no tab of a refresh that a log-out and a log-in overtook, when the server rejects it', async () => {
     const [a, b] = [tabs.open(), tabs.open()];
     server.expireAccess();

@@ -5,7 +5,7 @@ import { bearer, createRefreshInterceptor, isSessionExpiredError, jwtExpiry } fr
 import { createTabSession } from '../../src/tabs.js';
 import type { TabSession } from '../../src/tabs.js';
 import { FakeChannels, FakeLocks } from '../helpers/fake-tabs.js';
-import { until } from '../helpers/gate.js';
+import { turns, until } from '../helpers/gate.js';
 import { jwt, startJwtServer } from './helpers/jwt-server.js';
 import type { JwtServer, Tokens } from './helpers/jwt-server.js';
 
@@ -162,6 +162,54 @@ describe('tokens a tab is handed from another tab\'s memory, not from a refresh'
     expect(server.count('/refresh')).toBe(0);
     expect(server.authorizations('/late')).toEqual([undefined, `Bearer ${a.tokens.access}`]);
     expect([a.session.state, late.session.state]).toEqual(['live', 'live']);
+  });
+
+  it('counts only the answers to its own ask: "none" said to an ask from before does not let a tab refresh with no token while the tab that has them is slow', async () => {
+    const channels = new FakeChannels();
+    const open = browserOf(channels);
+    const a = open(server.logIn());
+    // The tab with the tokens answers late; the channel holds everything until the first 401's ask.
+    const handOver = channels.holdWhere((message) => (message as { type?: string }).type === 'tokens');
+    channels.delay();
+    const late = [open(), open(), open()];
+    const calls = late.map((tab, i) => tab.api.get(`/late/${i}`));
+    // Three asks as the tabs opened, and the ask of the first 401 (the others wait for its lock).
+    await until(() => channels.sent.filter((m) => (m as { type?: string }).type === 'asked').length === 4);
+    channels.deliver();
+    // The other two tabs without tokens answer "none" to each of the four asks: eight answers, two
+    // of them to the ask of the 401. Three tabs are open besides: two are not enough.
+    await until(() => channels.sent.filter((m) => (m as { type?: string }).type === 'none').length === 8);
+    await turns(20);
+
+    expect(server.count('/refresh')).toBe(0);
+    handOver();
+    const answers = await Promise.all(calls);
+
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(server.count('/refresh')).toBe(0);
+    expect(server.authorizations('/late/0')).toEqual([undefined, `Bearer ${a.tokens.access}`]);
+    expect([a, ...late].map((tab) => tab.session.state)).toEqual(['live', 'live', 'live', 'live']);
+  });
+
+  it('ends nothing in any tab when a log-in\'s tokens are stored while a refresh is out that the server then rejects, and the other tab takes them', async () => {
+    const [a, b] = browser(2) as [Tab, Tab];
+    const old = a.tokens.access;
+    server.revoke();
+    server.failOnce('/refresh', 401);
+    const refresh = server.hold('/refresh');
+    const first = a.api.get('/a');
+    await server.arrived('/refresh', 1);
+    // A log-in the library does not see: only the token changes.
+    a.tokens = server.logIn();
+    refresh.open();
+
+    await expect(first).resolves.toMatchObject({ status: 200 });
+    await turns(10);
+    expect([a.session.state, b.session.state]).toEqual(['live', 'live']);
+    expect(server.authorizations('/a')).toEqual([`Bearer ${old}`, `Bearer ${a.tokens.access}`]);
+    await expect(b.api.get('/b')).resolves.toMatchObject({ status: 200 });
+    expect(server.authorizations('/b')).toEqual([`Bearer ${a.tokens.access}`]);
+    expect(server.count('/refresh')).toBe(1);
   });
 
   it('refreshes at once at its first 401 when the only other tab has closed: nobody is left to ask, and the refresh with no token ends the session', async () => {

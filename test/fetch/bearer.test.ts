@@ -132,6 +132,32 @@ describe('createRefreshFetch with accessToken: the header on each attempt', () =
   );
 
   it.each<[string, (url: string) => [RequestInfo | URL, RequestInit?]]>([
+    ['in its init', (url) => [url, { headers: { Authorization: 'Basic YWRhOnB3' } }]],
+    ['on its Request', (url) => [new Request(url, { headers: { Authorization: 'Basic YWRhOnB3' } })]],
+  ])(
+    'sends a call with an Authorization of its own set %s while a refresh is out, without waiting for it, and gives it its own answer when that refresh fails',
+    async (_where, call) => {
+      const { authFetch, session } = app();
+      server.expireAccess();
+      server.refreshMode = 'error';
+      const refresh = server.hold('/refresh');
+      const trigger = rejection(authFetch(at('/api/trigger')));
+      await server.arrived('/refresh', 1);
+
+      const own = await authFetch(...call(at('/api/own')));
+      const seenWhileRefreshing = seenAt('/api/own').map((r) => r.headers.authorization);
+      refresh.open();
+
+      expect(own.status).toBe(401);
+      expect(seenWhileRefreshing).toEqual(['Basic YWRhOnB3']);
+      expect((await trigger).code).toBe('ERR_REFRESH_FAILED');
+      expect(seenAt('/api/own')).toHaveLength(1);
+      expect(server.refreshCalls()).toBe(1);
+      expect(session.state).toBe('cooling-down');
+    },
+  );
+
+  it.each<[string, (url: string) => [RequestInfo | URL, RequestInit?]]>([
     ['in its init', (url) => [url, { headers: { Authorization: 'Bearer access-0' } }]],
     ['on its Request', (url) => [new Request(url, { headers: { Authorization: 'Bearer access-0' } })]],
   ])(

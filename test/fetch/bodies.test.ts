@@ -235,26 +235,29 @@ const streams: Array<[string, () => RequestInit]> = [
 
 describe('createRefreshFetch: stream bodies, which can be read only once', () => {
   it.each(streams)(
-    'rejects %s answered by a 401 at once with ERR_BODY_NOT_REPLAYABLE, while the refresh goes on for later calls',
+    'rejects %s answered by a 401 with ERR_BODY_NOT_REPLAYABLE once the refresh it started succeeded, as the axios side does; later calls carry the new token',
     async (_kind, init) => {
       const { authFetch } = app();
       const refreshGate = server.hold('/refresh');
+      let settled = false;
+      const pending = failure(authFetch(upload(), init())).finally(() => {
+        settled = true;
+      });
+      await server.arrived('/refresh', 1);
+      await turns(10);
+      // It waits for the refresh, which the server still holds: its outcome decides the error.
+      expect(settled).toBe(false);
+      refreshGate.open();
 
-      const error = await failure(authFetch(upload(), init()));
-
+      const error = await pending;
       // A plain Error: the fetch side bundles no axios.
       expect(isAxiosError(error)).toBe(false);
       expect(error).toBeInstanceOf(Error);
       expect(error).toMatchObject({ code: ERR_BODY_NOT_REPLAYABLE, response: { status: 401 } });
       expect(uploads().map((r) => [r.status, r.body])).toEqual([[401, 'chunk one, chunk two é']]);
-      // It did not wait for the refresh, which the server still holds.
-      await server.arrived('/refresh', 1);
-      expect(server.refreshCalls()).toBe(0);
+      expect(server.refreshCalls()).toBe(1);
 
-      const later = authFetch(`${server.url}/api/later`);
-      refreshGate.open();
-
-      expect((await later).status).toBe(200);
+      expect((await authFetch(`${server.url}/api/later`)).status).toBe(200);
       expect(server.refreshCalls()).toBe(1);
       expect(server.seen.filter((r) => r.path === '/api/later').map((r) => [r.status, r.token])).toEqual([[200, 'access-1']]);
       expect(uploads()).toHaveLength(1);

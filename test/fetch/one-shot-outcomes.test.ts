@@ -83,6 +83,29 @@ describe('a streamed upload answered 401 once the session is over', () => {
     });
   });
 
+  it.each([
+    [401, 'ERR_SESSION_EXPIRED', 'SessionExpiredError, after onSessionExpired', 'ended'],
+    [503, 'ERR_REFRESH_FAILED', 'RefreshFailedError', 'cooling-down'],
+  ] as const)('rejects a streamed upload whose own 401 started a refresh answered %i with the refresh\'s error (%s), as the axios side does', async (status, code, _what, after) => {
+    state.refreshStatus = status;
+    const { session, authFetch, expired } = app();
+    let expiredFirst: number | undefined;
+
+    const upload = await codeOf(
+      authFetch(`${api.url}/api/upload`, stream()).catch((error: unknown) => {
+        expiredFirst = expired();
+        throw error;
+      }),
+    );
+
+    expect({ upload, refreshCalls: state.refreshCalls, state: session.state }).toEqual({
+      upload: { code, expired: status === 401, failed: status === 503 },
+      refreshCalls: 1,
+      state: after,
+    });
+    expect(expiredFirst).toBe(status === 401 ? 1 : 0);
+  });
+
   it('control: the axios side rejects a stream upload on an ended session with SessionExpiredError', async () => {
     state.refreshStatus = 401;
     const instance = axios.create({ baseURL: api.url });

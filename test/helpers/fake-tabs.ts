@@ -159,6 +159,18 @@ export class FakeChannels {
     for (const send of held) send();
   }
 
+  /** Keeps the messages `which` picks from arriving until the returned function is called: one slow tab. */
+  holdWhere(which: (message: unknown) => boolean): () => void {
+    const kept: Array<() => void> = [];
+    this.kept = { which, sends: kept };
+    return () => {
+      this.kept = undefined;
+      for (const send of kept) send();
+    };
+  }
+
+  private kept: { which: (message: unknown) => boolean; sends: Array<() => void> } | undefined;
+
   channel = (name: string): ChannelLike => {
     const self = { name, listeners: new Set<Listener>() };
     this.open.add(self);
@@ -174,6 +186,7 @@ export class FakeChannels {
             });
           };
           if (this.held) this.held.push(send);
+          else if (this.kept?.which(message)) this.kept.sends.push(send);
           else send();
         }
       },

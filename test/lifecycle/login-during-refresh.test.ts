@@ -132,6 +132,55 @@ describe('bearer, log-in answered after the end (holds: a new token revives the 
 });
 
 describe('the README cookie quick start in Node (http-cookie-agent)', () => {
+  it('a log-in sent before the refresh started and answered while it is out: the refresh\'s rejection ends nothing, and the waiting request goes out with the log-in\'s cookies', async () => {
+    const { HttpCookieAgent } = await import('http-cookie-agent/http');
+    const { CookieJar } = await import('tough-cookie');
+    const { startAuthServer } = await import('../helpers/auth-server.js');
+    const auth = await startAuthServer();
+    try {
+      const jar = new CookieJar();
+      const api = axios.create({ baseURL: auth.url, withCredentials: true, httpAgent: new HttpCookieAgent({ cookies: { jar } }) });
+      let expired = 0;
+      const { session } = createRefreshInterceptor(api, {
+        refresh: ({ client }) => client.post('/refresh'),
+        onSessionExpired: () => {
+          expired += 1;
+        },
+      });
+      await api.post('/login', {}, { skipAuthRefresh: true });
+      auth.expireAccess();
+      // The user logs in on a slow network: the log-in leaves with the session live and no refresh
+      // out, and reaches the server only once a refresh has started with the old cookie.
+      const loginGoes = gate();
+      const http = axios.getAdapter('http');
+      const login = api.post('/login', {}, {
+        skipAuthRefresh: true,
+        adapter: async (config) => {
+          await loginGoes.promise;
+          return http(config);
+        },
+      });
+      const refreshGate = auth.hold('/refresh');
+      const first = api.get('/api/a').catch((e: unknown) => e);
+      await auth.arrived('/refresh', 1);
+      loginGoes.open();
+      expect((await login).status).toBe(200);
+      expect(session.state).toBe('refreshing');
+      refreshGate.open(); // the old refresh token it presented was replaced by the log-in: rejected
+
+      expect(await first).toMatchObject({ status: 200 });
+      expect(expired).toBe(0);
+      expect(session.state).toBe('live');
+      expect(auth.seen.filter((r) => r.path === '/refresh').map((r) => r.status)).toEqual([401]);
+      expect(auth.seen.filter((r) => r.path === '/api/a').map((r) => [r.status, r.token])).toEqual([
+        [401, 'access-1'],
+        [200, 'access-2'],
+      ]);
+    } finally {
+      await auth.close();
+    }
+  });
+
   it('a log-in sent while the refresh was out and answered after the session ended makes the session live again', async () => {
     const { HttpCookieAgent } = await import('http-cookie-agent/http');
     const { CookieJar } = await import('tough-cookie');

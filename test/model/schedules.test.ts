@@ -16,8 +16,7 @@
  *
  *   FC_SEED=<seed> FC_PATH=<path> npx vitest run test/model/schedules.test.ts
  *
- * FC_SEED alone (with the same STRESS_RUNS) reruns the whole sequence of schedules. MODEL_STRICT=1
- * also asks of the library what it does not do (see STRICT in helpers/session-model.ts).
+ * FC_SEED alone (with the same STRESS_RUNS) reruns the whole sequence of schedules.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -26,6 +26,11 @@ export interface CallRecord {
   loggedIn: boolean;
   /** It was rejected after such a log-in: its waiters go on with the log-in's credentials. */
   overtaken: boolean;
+  /**
+   * The log-in's token was due when it was rejected so: its waiters wait on for the next call
+   * (`undefined` when real time leaves that open).
+   */
+  dueAfter: boolean | undefined;
 }
 
 /**
@@ -60,17 +65,6 @@ export interface SessionModelContext {
   /** Where schedule time starts on the `Date.now()` clock, to print times as the trace does. */
   readonly origin: number;
 }
-
-const strictness = (process.env.MODEL_STRICT ?? '').split(',');
-const asked = (name: string): boolean => strictness.includes(name) || strictness.includes('1');
-
-/**
- * What the library does not do after a refresh call's rejection that a log-in overtook, and the
- * model asks for with MODEL_STRICT=1 (or MODEL_STRICT=expiry): `expiry`: look at the expiry of
- * the log-in's token before the requests that waited go out (the slow call may have outlasted
- * it; each such request then costs a 401 and the refresh it leads to).
- */
-export const STRICT = { expiry: asked('expiry') } as const;
 
 const MAX_RETRY_AFTER = 60_000;
 
@@ -151,6 +145,8 @@ export class SessionModel {
     loginsWhileLate: 0,
     /** Log-ins that the session counted answered while a call was out, and what that call did then. */
     loginsAnsweredFirst: 0,
+    /** Log-ins sent while live or cooling down, answered while a call started since was out: its rejection ends nothing. */
+    loginsSentBeforeCall: 0,
     overtakenRejections: 0,
     overtakenRevoked: 0,
     successesAfterLogin: 0,
@@ -403,10 +399,23 @@ export class SessionModel {
     if (running.ahead) this.lastSoftFailure = order;
   }
 
-  /** What the wait of requests that joined `joined.call` at `joined.order` ended with, if it has. */
-  waveOutcome(joined: Joined): WaveOutcome | undefined {
+  /**
+   * Where a wait that began at `joined` ends: a rejection that a log-in overtook, leaving a token
+   * that was due, lets its waiters go on to the next call, as no request goes out while a refresh
+   * is due. `undefined` when real time leaves open whether that token was due.
+   */
+  lastWave(joined: Joined): Joined | undefined {
     const call = this.calls.get(joined.call);
-    if (!call) return undefined;
+    if (!call?.overtaken || call.dueAfter === false) return joined;
+    if (call.dueAfter === undefined) return undefined;
+    return this.calls.has(joined.call + 1) ? this.lastWave({ call: joined.call + 1, order: call.endOrder }) : joined;
+  }
+
+  /** What the wait of requests that joined `first.call` at `first.order` ended with, if it has. */
+  waveOutcome(first: Joined): WaveOutcome | undefined {
+    const joined = this.lastWave(first);
+    const call = joined && this.calls.get(joined.call);
+    if (!joined || !call) return undefined;
     const timeout = call.timeouts.find((t) => t.order > joined.order);
     if (timeout) return { end: 'timeout', error: timeout.error };
     if (call.overtaken) return { end: 'overtaken', error: call.cause };
@@ -445,7 +454,8 @@ export class SessionModel {
   /**
    * The log-in POST succeeded, and the library did what it changes before the app got the
    * answer: an ended session the log-in counts for is live again (session-began, once); a call
-   * out is marked, whose rejection then ends nothing; else nothing changes but the tokens.
+   * out now is marked, whose rejection then ends nothing, whenever the log-in was sent; else
+   * nothing changes but the tokens.
    */
   loginAnswered(counted: boolean): void {
     const racing = this.loginOut === 'racing';
@@ -455,9 +465,10 @@ export class SessionModel {
       this.expectLogin();
       this.loggedIn();
     } else {
-      if (counted && this.running && !this.disposed) {
+      if (this.running && !this.disposed) {
         this.running.loggedIn = true;
-        this.moves.loginsAnsweredFirst += 1;
+        if (counted) this.moves.loginsAnsweredFirst += 1;
+        else this.moves.loginsSentBeforeCall += 1;
       }
       this.lastUnseenLogin = this.context.tick();
     }

@@ -13,7 +13,7 @@ import { newRecord } from './record.js';
 import type { RequestRecord } from './record.js';
 import { refreshPlan } from './schedule.js';
 import type { LoginHow, SchedulePlan, Which } from './schedule.js';
-import { STRICT, SessionModel } from './session-model.js';
+import { SessionModel } from './session-model.js';
 import type { CallRecord, Joined } from './session-model.js';
 
 /*
@@ -43,11 +43,12 @@ import type { CallRecord, Joined } from './session-model.js';
  *   state live, its waiters and held requests are sent again with the log-in's credentials and
  *   get no refresh error, and a 401 of a request sent before is retried without a refresh
  *   (M settled, W sending, checkCause); the call is reported as a refresh-failed event that
- *   ended nothing, and the backoff starts over (M settled, observe); with MODEL_STRICT, also the
- *   log-in's token looked at before the waiters go out (see STRICT in session-model.ts); its
- *   success is an ordinary one. Any other log-in (sent while
- *   live or cooling down) changes nothing but the tokens: a cooldown goes on, and a 401 of a
- *   request sent before it may start a refresh although the log-in's token is good
+ *   ended nothing, and the backoff starts over (M settled, observe); a waiter for whom the
+ *   log-in's token is due then waits on for the next refresh, as any request does (M lastWave);
+ *   its success is an ordinary one. A log-in sent while live or
+ *   cooling down and answered while a call started since is out marks that call as a log-in
+ *   answered first does; any other changes nothing but the tokens: a cooldown goes on, and a 401
+ *   of a request sent before it may start a refresh although the log-in's token is good
  *   (S arriveRefresh, excused) (M loginSent, loginAnswered)
  * - after a transient failure (429, 5xx, a dropped connection, a call aborted after a timeout)
  *   no refresh starts before the cooldown's retryAt: now + the backoff
@@ -314,7 +315,7 @@ export class World {
         this.log.violation(`refresh #${call} started for the 401 of r${trigger.id}, which came when the library had to ${trigger.verdict === 'join' ? 'join the call out' : trigger.verdict}`);
       }
     }
-    const record: CallRecord = { call, ahead: !error, signal, timeouts: [], end: undefined, cause: undefined, endOrder: -1, loggedIn: false, overtaken: false };
+    const record: CallRecord = { call, ahead: !error, signal, timeouts: [], end: undefined, cause: undefined, endOrder: -1, loggedIn: false, overtaken: false, dueAfter: false };
     this.model.started(record, now);
     this.refreshesRunning += 1;
     this.raceLogins(call);
@@ -341,7 +342,9 @@ export class World {
       const rejected = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
       this.log.event(`app: refresh #${call} failed: ${describe(failure)}`);
       this.refreshesRunning -= 1;
-      this.model.settled(record, rejected ? 'rejected' : 'failed', failure, Date.now());
+      const now = Date.now();
+      this.model.settled(record, rejected ? 'rejected' : 'failed', failure, now);
+      if (record.overtaken) record.dueAfter = this.dueAfterLogin(now);
       const revoked = isAxiosError(failure) && (failure.response?.data as { detail?: unknown } | undefined)?.detail === REVOKED;
       if (record.overtaken && revoked) this.model.moves.overtakenRevoked += 1;
       throw failure;
@@ -419,9 +422,10 @@ export class World {
       record.sentAt = this.order++;
       return;
     }
-    const { heldBy, joined } = record;
-    const call = heldBy === undefined ? undefined : this.model.calls.get(heldBy);
-    if (heldBy === undefined || !call || !joined) {
+    const { heldBy } = record;
+    const joined = record.joined && this.model.lastWave(record.joined);
+    const call = joined && this.model.calls.get(joined.call);
+    if (heldBy === undefined || !joined || !call) {
       // The library looks as the request reaches the adapter, and one that a refresh overtook on
       // its way there goes out under that refresh's credentials: it counts as sent now.
       record.sentAt = this.order++;
@@ -429,7 +433,7 @@ export class World {
     }
     const outcome = this.model.waveOutcome(joined);
     if (!outcome) {
-      this.log.violation(`r${record.id} was held by refresh #${heldBy} and went out before its wait ended`);
+      this.log.violation(`r${record.id} was held by refresh #${joined.call} and went out before its wait ended`);
     } else if (outcome.end === 'succeeded' || outcome.end === 'overtaken') {
       // README: held requests count as sent under the new credentials (the refresh's or, for a
       // rejection a log-in overtook, the log-in's), so from now on.
@@ -437,21 +441,30 @@ export class World {
     } else if (!call.ahead || outcome.end === 'rejected') {
       // README: only a refresh ahead of expiry that fails transiently (or times out) lets the request go out as it is.
       const how = outcome.end === 'failed' ? 'a transient failure' : outcome.end === 'timeout' ? 'a timeout' : 'a rejection';
-      this.log.violation(`r${record.id} was held by refresh #${heldBy}, whose wait ended with ${how}, and went out anyway`);
+      this.log.violation(`r${record.id} was held by refresh #${joined.call}, whose wait ended with ${how}, and went out anyway`);
+    } else {
+      // Let go by a refresh ahead that failed transiently, it goes out as it is, and counts as
+      // sent now: after a log-in that released it to that refresh, with the log-in's token.
+      record.sentAt = this.order++;
     }
   }
 
   /** Whether the request waited on a refresh ahead of expiry that ended without new credentials, and went out as it was. */
   private heldSoftly(record: RequestRecord): boolean {
-    const call = record.heldBy === undefined ? undefined : this.model.calls.get(record.heldBy);
-    const outcome = record.joined && this.model.waveOutcome(record.joined);
+    const joined = record.heldBy === undefined ? undefined : record.joined && this.model.lastWave(record.joined);
+    const call = joined && this.model.calls.get(joined.call);
+    const outcome = joined && this.model.waveOutcome(joined);
     return call !== undefined && call.ahead && outcome !== undefined && (outcome.end === 'timeout' || outcome.end === 'failed');
   }
 
-  /** Whether the request waited on a refresh whose rejection a log-in overtook, and went out with the log-in's token. */
-  private releasedByLogin(record: RequestRecord): boolean {
-    const outcome = record.joined && this.model.waveOutcome(record.joined);
-    return outcome !== undefined && outcome.end === 'overtaken';
+  /**
+   * Whether the token a log-in left is due now, as a refresh call that the log-in overtook is
+   * rejected; `undefined` when the library, looking a moment later on real time, may see otherwise.
+   */
+  private dueAfterLogin(now: number): boolean | undefined {
+    const due = (time: number): boolean => !this.model.quiet(time) && (this.expiry?.due(this.store.access, time) ?? false);
+    const seen = due(now);
+    return this.exact || seen === due(now + 5) ? seen : undefined;
   }
 
   /**
@@ -462,7 +475,6 @@ export class World {
     const { expiry } = this;
     if (!expiry || token === undefined || record.plan.skip || this.ejected.has(record.plan.on)) return;
     if (record.sends === 1 && this.heldSoftly(record)) return;
-    if (!STRICT.expiry && record.sends === 1 && this.releasedByLogin(record)) return;
     const looked = record.looked[record.sends - 1];
     if (!looked) {
       this.log.violation(`test harness: no moment recorded before attempt ${record.sends} of r${record.id}`);
