@@ -10,6 +10,8 @@ import { createRefreshInterceptor, isSessionExpiredError } from '../../src/index
 import { probeApp, startProbeServer } from './helpers/slow-auth.js';
 import { gate, until } from '../helpers/gate.js';
 import type { ProbeServer } from './helpers/slow-auth.js';
+import { startAuthServer } from '../helpers/auth-server.js';
+import type { AuthServer } from '../helpers/auth-server.js';
 
 let server: ProbeServer;
 beforeEach(async () => {
@@ -131,22 +133,27 @@ describe('bearer, log-in answered after the end (holds: a new token revives the 
   });
 });
 
+/** The README's cookie quick start in Node: one cookie jar on the instance, against `auth`. */
+async function cookieQuickStart(auth: AuthServer) {
+  const { HttpCookieAgent } = await import('http-cookie-agent/http');
+  const { CookieJar } = await import('tough-cookie');
+  const jar = new CookieJar();
+  const api = axios.create({ baseURL: auth.url, withCredentials: true, httpAgent: new HttpCookieAgent({ cookies: { jar } }) });
+  let expired = 0;
+  const { session } = createRefreshInterceptor(api, {
+    refresh: ({ client }) => client.post('/refresh'),
+    onSessionExpired: () => {
+      expired += 1;
+    },
+  });
+  return { api, session, expired: () => expired };
+}
+
 describe('the README cookie quick start in Node (http-cookie-agent)', () => {
   it('a log-in sent before the refresh started and answered while it is out: the refresh\'s rejection ends nothing, and the waiting request goes out with the log-in\'s cookies', async () => {
-    const { HttpCookieAgent } = await import('http-cookie-agent/http');
-    const { CookieJar } = await import('tough-cookie');
-    const { startAuthServer } = await import('../helpers/auth-server.js');
     const auth = await startAuthServer();
     try {
-      const jar = new CookieJar();
-      const api = axios.create({ baseURL: auth.url, withCredentials: true, httpAgent: new HttpCookieAgent({ cookies: { jar } }) });
-      let expired = 0;
-      const { session } = createRefreshInterceptor(api, {
-        refresh: ({ client }) => client.post('/refresh'),
-        onSessionExpired: () => {
-          expired += 1;
-        },
-      });
+      const { api, session, expired } = await cookieQuickStart(auth);
       await api.post('/login', {}, { skipAuthRefresh: true });
       auth.expireAccess();
       // The user logs in on a slow network: the log-in leaves with the session live and no refresh
@@ -169,7 +176,7 @@ describe('the README cookie quick start in Node (http-cookie-agent)', () => {
       refreshGate.open(); // the old refresh token it presented was replaced by the log-in: rejected
 
       expect(await first).toMatchObject({ status: 200 });
-      expect(expired).toBe(0);
+      expect(expired()).toBe(0);
       expect(session.state).toBe('live');
       expect(auth.seen.filter((r) => r.path === '/refresh').map((r) => r.status)).toEqual([401]);
       expect(auth.seen.filter((r) => r.path === '/api/a').map((r) => [r.status, r.token])).toEqual([
@@ -182,20 +189,9 @@ describe('the README cookie quick start in Node (http-cookie-agent)', () => {
   });
 
   it('a log-in sent while the refresh was out and answered after the session ended makes the session live again', async () => {
-    const { HttpCookieAgent } = await import('http-cookie-agent/http');
-    const { CookieJar } = await import('tough-cookie');
-    const { startAuthServer } = await import('../helpers/auth-server.js');
     const auth = await startAuthServer();
     try {
-      const jar = new CookieJar();
-      const api = axios.create({ baseURL: auth.url, withCredentials: true, httpAgent: new HttpCookieAgent({ cookies: { jar } }) });
-      let expired = 0;
-      const { session } = createRefreshInterceptor(api, {
-        refresh: ({ client }) => client.post('/refresh'),
-        onSessionExpired: () => {
-          expired += 1;
-        },
-      });
+      const { api, session, expired } = await cookieQuickStart(auth);
       // Logged in once: cookies in the jar.
       await api.post('/login', {}, { skipAuthRefresh: true });
       auth.expireAccess();
@@ -218,7 +214,7 @@ describe('the README cookie quick start in Node (http-cookie-agent)', () => {
       refreshGate.open(); // the refresh is rejected: the session ends, onSessionExpired runs
       expect(isSessionExpiredError(await first)).toBe(true);
       expect(session.state).toBe('ended');
-      expect(expired).toBe(1);
+      expect(expired()).toBe(1);
       expect((await login).status).toBe(200); // then the log-in succeeds
       expect(loginReachedServer).toBeGreaterThan(0);
       const stateAfterLogin = session.state;
