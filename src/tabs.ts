@@ -259,12 +259,13 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
         if (failed) throw failed;
       } catch (error) {
         // A log-in here or in another tab while the call was out (with `accessToken`, a new token
-        // here): it presented the credentials from before, and its rejection ends nothing. The
-        // tabs go on with the log-in's.
+        // here): it presented the credentials from before, and its rejection ends nothing, here
+        // as in a session of one tab. The tabs go on with the log-in's.
         if (isRejection(error) && current() && (seen.refreshed > renewed || (token() ?? before) !== before)) {
           if (seen.refreshed === renewed) logIn();
           await take(context.signal);
-          return HANDED;
+          coreBegin();
+          throw error;
         }
         if (current()) {
           failedHere = error;
@@ -376,10 +377,10 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
     begin() {
       const state = coreState();
       if (state === 'ended') coreBegin();
-      else if (over()) logIn();
-      else if (state === 'refreshing') {
-        // The call out presented the credentials from before: the other tabs hear of the log-in.
-        coreBegin();
+      else {
+        // A call out here presented the credentials from before; the other tabs hear of the
+        // log-in, and a refresh out in one of them ends nothing when it is rejected.
+        if (state === 'refreshing') coreBegin();
         logIn();
       }
     },

@@ -247,13 +247,20 @@ describe('log-out and log-in across tabs', () => {
       await axios.create({ baseURL: server.url, adapter: tab.api.defaults.adapter! }).post('/login');
       tab.session.begin();
     }],
-  ])('ends nothing in any tab when %s while its refresh is out, which the server then rejects', async (_how, logIn) => {
+    ['a log-in in the other tab, which is not refreshing, then its session.begin()', async (_tab: Tab, other: Tab) => {
+      await axios.create({ baseURL: server.url, adapter: other.api.defaults.adapter! }).post('/login');
+      other.session.begin();
+    }],
+  ])('ends nothing in any tab when %s while a refresh is out, which the server then rejects', async (_how, logIn) => {
     const [a, b] = [tabs.open(), tabs.open()];
+    const events: string[] = [];
+    observe(a.session, (event) => events.push(event.type === 'refresh-failed' ? `${event.type} ended: ${String(event.ended)}` : event.type));
     server.expireAccess();
     const refreshGate = server.hold('/refresh');
     const first = a.api.get('/api/a');
     await server.arrived('/refresh', 1);
-    await logIn(a);
+    await logIn(a, b);
+    await turns(5);
     // The call still out presented the refresh token the log-in replaced.
     refreshGate.open();
 
@@ -261,6 +268,8 @@ describe('log-out and log-in across tabs', () => {
     await turns(10);
     expect([a.session.state, b.session.state]).toEqual(['live', 'live']);
     expect([a.expired, b.expired]).toEqual([0, 0]);
+    // Told as in a session of one tab: a call that a log-in overtook, which ended nothing.
+    expect(events.filter((type) => type.startsWith('refresh-') || type.startsWith('session-'))).toEqual(['refresh-started', 'refresh-failed ended: false']);
     expect(server.seen.filter((r) => r.path === '/refresh').map((r) => r.status)).toEqual([401]);
     await expect(Promise.all(burst([a, b], 2))).resolves.toHaveLength(4);
     expect(server.refreshCalls()).toBe(1);

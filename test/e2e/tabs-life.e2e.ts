@@ -237,6 +237,24 @@ describe('log-out and log-in across tabs', () => {
       expect(await Promise.all([...tabs, late].map((tab) => tab.expired()))).toEqual([1, 1, 1, 1]);
       expect(seen()).toMatchObject({ refreshCalls: 1, refreshesRejected: 0, refreshReuse: 0 });
     }));
+  it('ends nothing in any tab when the user logs in while a refresh is out that the server then rejects', () =>
+    scenario('log in during a refresh', 2, async ({ api, tabs }) => {
+      const [a, b] = tabs as [Tab, Tab];
+      const seen = seenFrom(api);
+      // The refresh cookie has expired too: the refresh that goes out will be rejected.
+      api.advanceClock(REFRESH_MS + 1_000);
+      const gate = api.gate(REFRESH);
+      const waiting = a.get();
+      await gate.reached(1);
+      expect(await a.logIn()).toBe('200');
+      gate.open();
+
+      expect(await waiting).toBe('200');
+      expect(await b.get()).toBe('200');
+      expect(await Promise.all(tabs.map((tab) => tab.expired()))).toEqual([0, 0]);
+      expect(await Promise.all(tabs.map((tab) => tab.state()))).toEqual(['live', 'live']);
+      expect(seen()).toMatchObject({ refreshCalls: 1, refreshesRejected: 1, refreshReuse: 0 });
+    }));
 });
 
 /** Page scripts that take Web Locks away or break them, as browsers and sandboxed iframes do. */
