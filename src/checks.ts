@@ -42,6 +42,22 @@ function mistake(message: string): TypeError {
   return error;
 }
 
+/**
+ * `check`, made to throw when it answers with a promise: the library decides at once, and a
+ * promise (an async predicate that reads the body) would count as true for every response.
+ */
+export function answersAtOnce<A>(name: string, check: (answer: A) => boolean): (answer: A) => boolean {
+  return (answer) => {
+    const verdict: unknown = check(answer);
+    if (typeof (verdict as { then?: unknown } | null | undefined)?.then === 'function') {
+      // Its rejection, if it has one, is the mistake this error tells of.
+      Promise.resolve(verdict).catch(() => undefined);
+      throw expected(name, 'a function that answers true or false at once (a promise, such as an async function gives, would count as true for every response)', verdict);
+    }
+    return verdict as boolean;
+  };
+}
+
 export function checkOptional(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'function') throw expected(name, 'a function', value);
 }

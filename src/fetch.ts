@@ -8,7 +8,7 @@
 import { isOwnOrigin, mayReceive, originOf, pageHref } from './origins.js';
 import type { AccessToken } from './bearer.js';
 import { answerError, notReplayable, requestError } from './fetch-errors.js';
-import { checkFetchArguments, rethrowMistake } from './checks.js';
+import { answersAtOnce, checkFetchArguments, rethrowMistake } from './checks.js';
 import { isOneShot } from './one-shot.js';
 import { isSoftFailure } from './session.js';
 import type { RefreshSession, RefreshTrigger } from './session.js';
@@ -197,7 +197,11 @@ export function createRefreshFetch(fetchLike: FetchLike, options: RefreshFetchOp
   const { session } = options;
   const inner = made.get(fetchLike);
   if (inner?.session === session) return createRefreshFetch(inner.fetchLike, options);
-  const check = options.shouldRefresh ?? ((response: Response) => response.status === 401);
+  // A development build tells of a check that answers with a promise; a production one has no
+  // trace of it, and plain ESM in a browser, with no `process`, goes unchecked.
+  const check =
+    (typeof process === 'object' && process.env.NODE_ENV !== 'production' && options.shouldRefresh ? answersAtOnce('shouldRefresh', options.shouldRefresh) : options.shouldRefresh) ??
+    ((response: Response) => response.status === 401);
   // With `challenges`, the server's refusals are never refreshed, whatever the check says.
   const shouldRefresh = session.challenges ? session.challenges.guard(check, session) : check;
   const client = (): unknown => session.client();

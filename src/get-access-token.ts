@@ -81,6 +81,9 @@ export async function getAccessToken(session: RefreshSession, request: AccessTok
   } catch (error) {
     rethrowMistake(error);
   }
+  // Asked by `refresh` itself (headers for its call, say): the token it is replacing, since
+  // waiting for the refresh would wait for itself until refreshTimeout.
+  if (session.refreshing && session.owns()) return session.bearer?.token();
   const { minValidity = session.expiry?.margin ?? REFRESH_MARGIN, refused } = request;
   const trigger = { config: {}, by: 'getAccessToken', client: () => session.client() };
   try {

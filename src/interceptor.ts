@@ -1,5 +1,5 @@
 import type { AxiosInstance } from 'axios';
-import { checkInterceptorArguments, rethrowMistake } from './checks.js';
+import { answersAtOnce, checkInterceptorArguments, rethrowMistake } from './checks.js';
 import { defaults } from './options.js';
 import type { RefreshInterceptorOptions, SharedSessionOptions } from './options.js';
 import { createRefreshSession } from './axios-session.js';
@@ -97,8 +97,17 @@ export function createRefreshInterceptor(
     options,
     // Source text, not identity: setup code that runs again makes new functions of the same text.
     purpose: String(options.shouldRefresh) + String(options.shouldRefreshResponse),
-    shouldRefresh: guard(options.shouldRefresh ?? defaults.shouldRefresh),
-    refreshOnResponse: guard(options.shouldRefreshResponse ?? defaults.shouldRefreshResponse),
+    // A development build tells of a check that answers with a promise; a production one has no
+    // trace of it, and plain ESM in a browser, with no `process`, goes unchecked.
+    shouldRefresh: guard(
+      (typeof process === 'object' && process.env.NODE_ENV !== 'production' && options.shouldRefresh ? answersAtOnce('shouldRefresh', options.shouldRefresh) : options.shouldRefresh) ??
+        defaults.shouldRefresh,
+    ),
+    refreshOnResponse: guard(
+      (typeof process === 'object' && process.env.NODE_ENV !== 'production' && options.shouldRefreshResponse
+        ? answersAtOnce('shouldRefreshResponse', options.shouldRefreshResponse)
+        : options.shouldRefreshResponse) ?? defaults.shouldRefreshResponse,
+    ),
     readsBody: options.shouldRefreshResponse !== undefined,
     interrupts: new Set(),
   };

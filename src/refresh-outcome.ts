@@ -12,6 +12,8 @@ export class RefreshFailure extends Error {
   retryAt: number | undefined;
   /** The request that started the refresh, as `METHOD url`, for the errors' messages. */
   startedBy: string | undefined;
+  /** Who ended the session, for the errors' messages: the server's rejection, the app or another tab. */
+  declare by: 'server' | 'app' | 'other-tab' | undefined;
 
   constructor(
     readonly expired: boolean,
@@ -54,6 +56,9 @@ export const describeRequest = ({ method, url }: { readonly method?: string | un
  * the app is given for a failed refresh passes here last, so its stack is formatted here.
  */
 export function naming<E extends Error>(error: E, failure: RefreshFailure): E {
+  // The classes' message tells of the server's rejection; the app's log-out is no such thing.
+  // Named as the `session-ended` event names it.
+  if (failure.by && failure.by !== 'server') error.message = `Session expired: ended by ${failure.by}`;
   if (failure.startedBy) error.message += ` (the refresh was started by ${failure.startedBy})`;
   unpin(error);
   return error;

@@ -328,6 +328,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   function end(failure: RefreshFailure, by: EndedBy | undefined, trigger?: RefreshTrigger, wave = flight?.wave): void {
     if (ended) return;
     epoch = ++count;
+    failure.by = by;
     ended = { failure, token: tokenNow() };
     cooling = undefined;
     if (flight) {

@@ -15,8 +15,15 @@ import { noCounts, raise, tabLocks } from './tab-markers.js';
 import type { Counts } from './tab-markers.js';
 import type { ChannelLike, LockManagerLike, TabSession, TabSessionOptions } from './tab-options.js';
 
-// Read only in the checks below, which a production build drops; see checks.ts.
-declare const process: { env: { NODE_ENV?: string } };
+// `env` is read only in the checks below, which a production build drops; see checks.ts.
+declare const process: { env: { NODE_ENV?: string }; versions?: { node?: string; electron?: string } };
+
+/**
+ * Node has no tabs, even with a `document` (jsdom or happy-dom in a test runner): its Web Locks
+ * and BroadcastChannels reach every worker thread of the process, which are other test files,
+ * or on a server other users' sessions. Electron's windows are tabs.
+ */
+const inNode = (): boolean => typeof process === 'object' && !!process.versions?.node && !process.versions.electron;
 
 export type { ChannelLike, LockManagerLike, TabSession, TabSessionOptions, TokenSharing } from './tab-options.js';
 
@@ -32,6 +39,7 @@ type Message = {
 };
 
 function defaultLocks(): LockManagerLike | undefined {
+  if (inNode()) return undefined;
   try {
     return (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
   } catch {
@@ -40,13 +48,10 @@ function defaultLocks(): LockManagerLike | undefined {
   }
 }
 
-/**
- * A BroadcastChannel where there are tabs: not in Node without Web Locks, where it would join
- * every session of the same name in the process, each another user's on a server.
- */
+/** A BroadcastChannel where there are tabs: with a document, or in a worker of a page that has Web Locks. */
 function defaultChannel(name: string, locks: unknown): ChannelLike | undefined {
   try {
-    return typeof BroadcastChannel === 'function' && (locks || typeof document === 'object') ? new BroadcastChannel(name) : undefined;
+    return typeof BroadcastChannel === 'function' && (locks || typeof document === 'object') && !inNode() ? new BroadcastChannel(name) : undefined;
   } catch {
     return undefined;
   }
@@ -233,7 +238,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
       // refresh without them would be rejected, and the rejection would end every tab's session.
       // It asks when other tabs are open, and goes on without tokens once they all said they have
       // none; where it cannot tell, when the tabs have refreshed since a log-in.
-      if (tokenless() && (others ?? seen.refreshed) > 0 && !unanswered) {
+      if (channel && tokenless() && (others ?? seen.refreshed) > 0 && !unanswered) {
         ask();
         try {
           await when(() => !!token() || (others !== undefined && nones >= others), context.signal);

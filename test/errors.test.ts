@@ -7,6 +7,9 @@ import {
   isRefreshFailedError,
   isSessionExpiredError,
 } from '../src/index.js';
+import { createTabSession } from '../src/tabs.js';
+import { FakeChannels, FakeLocks } from './helpers/fake-tabs.js';
+import { until } from './helpers/gate.js';
 import { respond } from './helpers/memory-adapter.js';
 
 const SECRET_ACCESS = 'eyJhbGciOiJIUzI1NiJ9.access-secret';
@@ -58,5 +61,45 @@ describe('errors', () => {
     expect(error.cause).toBe(cause);
     expect(error.message).toBe('Could not refresh credentials: socket hang up');
     expect(error.name).toBe('RefreshFailedError');
+  });
+
+  it('says in its message who ended the session: the server that rejected the refresh, the app, or another tab', async () => {
+    const refreshes: string[] = [];
+    const everything401 = (config: Parameters<typeof respond>[0]) => {
+      if (config.url === 'refresh') refreshes.push(config.url);
+      return respond(config, 401, {});
+    };
+    const message = (promise: Promise<unknown>): Promise<string> => promise.then(
+      () => 'fulfilled',
+      (error: unknown) => (isSessionExpiredError(error) ? error.message : String(error)),
+    );
+
+    const rejected = axios.create({ adapter: everything401 });
+    createRefreshInterceptor(rejected, { refresh: ({ client }) => client.post('refresh') });
+    expect(await message(rejected.get('a'))).toBe('Session expired: the server rejected the credentials refresh (the refresh was started by GET a)');
+    expect(refreshes).toEqual(['refresh']);
+
+    // The app's refresh that has nothing to send ends the session itself, as the README shows.
+    const nothing = axios.create({ adapter: everything401 });
+    createRefreshInterceptor(nothing, { refresh: () => Promise.reject(new SessionExpiredError(new Error('no refresh token'))) });
+    expect(await message(nothing.get('b'))).toBe('Session expired: ended by app (the refresh was started by GET b)');
+    expect(refreshes).toEqual(['refresh']);
+
+    // A log-out in one tab: its requests, and the other tab's, say so.
+    const [locks, channels] = [new FakeLocks(), new FakeChannels()];
+    const tab = () => {
+      const api = axios.create({ adapter: everything401 });
+      const session = createTabSession({ refresh: ({ client }) => client.post('refresh'), locks: locks.tab(), channel: channels.channel });
+      createRefreshInterceptor(api, { session });
+      return { api, session };
+    };
+    const [here, there] = [tab(), tab()];
+    here.session.end();
+    await until(() => there.session.state === 'ended');
+    expect(await message(here.api.get('c'))).toBe('Session expired: ended by app');
+    expect(await message(there.api.get('d'))).toBe('Session expired: ended by other-tab');
+    expect(refreshes).toEqual(['refresh']);
+    here.session.close();
+    there.session.close();
   });
 });

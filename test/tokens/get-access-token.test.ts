@@ -113,6 +113,26 @@ describe('getAccessToken on a bearer session', () => {
     expect(server.reused).toBe(0);
   });
 
+  it('gives the token being replaced at once to a refresh that asks for it, instead of waiting for that refresh', async () => {
+    const asked: (string | undefined)[] = [];
+    const state = app({
+      refresh: async ({ client }) => {
+        // A helper that builds the headers of every call, the refresh's among them.
+        const token = await getAccessToken(state.session);
+        asked.push(token);
+        state.tokens = (await client.post<Tokens>('/refresh', { refresh: state.tokens.refresh }, { headers: { 'X-Old-Token': token } })).data;
+      },
+      refreshTimeout: 60_000,
+    });
+    const before = state.tokens.access;
+    server.revoke();
+
+    await expect(state.api.get('/tasks')).resolves.toMatchObject({ status: 200 });
+    expect(asked).toEqual([before]);
+    expect(server.count('/refresh')).toBe(1);
+    expect(state.session.state).toBe('live');
+  });
+
   it('joins the refresh that a request started instead of starting another', async () => {
     const state = app();
     server.revoke();
