@@ -45,6 +45,14 @@ export interface RefreshSession {
    * that succeeds, or a bearer session's `accessToken` giving a new token, does this by itself.
    */
   begin(): void;
+  /**
+   * Ends the session, for example after your log-out request: requests waiting for a refresh
+   * reject with `SessionExpiredError`, a refresh call out is aborted and its outcome ignored,
+   * `onSessionExpired` runs once (the `session-ended` event says `by: 'app'`), and a request sent
+   * before now is never sent again with the credentials of the log-in that comes next, which may
+   * be another user's. A log-in makes it live again.
+   */
+  end(): void;
   /** @internal Set by `observe`: what the session tells its observers of. */
   tell: Tell | undefined;
   /**
@@ -225,7 +233,8 @@ export interface SessionHooks {
  *   a 401 fails at once with `RefreshFailedError`. Then `live` again, without a timer.
  * - `ended`: a 401 fails at once with `SessionExpiredError`, nothing refreshes and nothing is
  *   reported again, until a log-in ({@link RefreshSession.begin}, a `skipAuthRefresh` request
- *   that succeeds, or a new bearer token) makes it `live`.
+ *   that succeeds, or a new bearer token) makes it `live`; a 401 of a request sent before the
+ *   end still fails so then, since that request was the dead session's.
  * - Any state moves to `ended` on `end()` in any tab; a refresh the end overtook has its signal
  *   aborted and is ignored when it settles, and so is one from before a log-in.
  */
@@ -249,7 +258,10 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   let lastSuccess = 0;
   let life = 0;
   let flight: Flight | undefined;
-  let ended: { failure: RefreshFailure; token: string | undefined } | undefined;
+  let ended: { failure: RefreshFailure; token: string | undefined; at: number } | undefined;
+  // The latest end, kept after a log-in: a request sent before it was the dead session's, maybe
+  // another user's, and its 401 is never sent again with the next log-in's credentials.
+  let last: typeof ended;
   let cooling: Cooling | undefined;
   // Transient failures in a row, for the backoff.
   let failures = 0;
@@ -329,7 +341,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     if (ended) return;
     epoch = ++count;
     failure.by = by;
-    ended = { failure, token: tokenNow() };
+    last = ended = { failure, token: tokenNow(), at: epoch };
     cooling = undefined;
     if (flight) {
       // Nothing waits for its outcome now, nor its one timer, which would have aborted it.
@@ -345,7 +357,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     else report(failure, by, trigger);
   }
 
-  /** Move: a new log-in; requests sent before it are retried once without refreshing. */
+  /** Move: a new log-in; requests sent since the end are retried once without refreshing. */
   function begin(): void {
     if (!ended) return;
     ended = undefined;
@@ -506,6 +518,9 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     error: (failure) => transport.failed(failure),
     origins,
     tell: undefined,
+    end() {
+      end(new RefreshFailure(true, new Error('The session was ended by the app')), 'app');
+    },
     begin() {
       // A refresh call out now presented the credentials from before the log-in: its rejection ends nothing.
       if (flight) flight.loggedIn = true;
@@ -514,7 +529,8 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     owns: () => own.active(),
     recover(sentEpoch, trigger) {
       revive();
-      if (ended) return Promise.reject(ended.failure);
+      // While ended, `last` is that end.
+      if (last && (ended || sentEpoch < last.at)) return Promise.reject(last.failure);
       if (flight) return waitOut(flight, () => session.recover(sentEpoch, trigger));
       if (lastSuccess > sentEpoch) return Promise.resolve();
       const cool = coolingNow();

@@ -318,6 +318,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
   // What the session of this tab alone says; `state` says `ended` too where only the markers know.
   const coreState = Object.getOwnPropertyDescriptor(session, 'state')?.get?.bind(session) as () => SessionState;
   const coreBegin = session.begin.bind(session);
+  const coreEnd = session.end.bind(session);
 
   /** A bearer session whose tokens are handed between tabs, with no token in this one. */
   const tokenless = (): boolean => !!shareTokens && !!session.bearer && !token();
@@ -391,7 +392,7 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
     },
     end() {
       ends += 1;
-      session.expire(new Error('The session was ended by the app'), 'app');
+      coreEnd();
       known(() => {
         void learn({ ended: seen.ended + 1 });
         post('ended');

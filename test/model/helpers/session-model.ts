@@ -124,6 +124,8 @@ export class SessionModel {
   /** In the order of events: the latest refresh that succeeded (or log-in), that was decisive (or log-in). */
   lastSuccess = -1;
   lastDecisive = -1;
+  /** In the order of events: the latest end. */
+  lastEnd = -1;
   /** When a wait on a refresh ahead of expiry last ended without new credentials. */
   lastSoftFailure = -1;
   /** A settle the library has not reported yet, and what it must report. */
@@ -211,7 +213,8 @@ export class SessionModel {
   /** What the library must do now with a 401 of a request sent at `sentAt`; `undefined` when real time leaves it open. */
   verdict(sentAt: number, now: number): Verdict | undefined {
     if (this.disposed) return undefined;
-    if (this.ended) return 'expired';
+    // A request sent before the latest end was the dead session's: a log-in since changes nothing.
+    if (this.ended || sentAt < this.lastEnd) return 'expired';
     if (this.running) return 'join';
     if (sentAt < this.lastSuccess) return 'retry';
     const cooling = this.coolingAt(now);
@@ -251,6 +254,7 @@ export class SessionModel {
       this.moves.overtakenRejections += 1;
     } else if (end === 'rejected') {
       this.ended = { cause };
+      this.lastEnd = call.endOrder;
       this.ends += 1;
       this.endCauses.add(cause);
       this.cooling = undefined;

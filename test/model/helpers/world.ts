@@ -33,8 +33,9 @@ import type { CallRecord, Joined } from './session-model.js';
  *   that rejection, whenever its request was sent (W judge401, checkCause); onSessionExpired and
  *   session-ended come once per end, never again for later 401s (W finish, M observe)
  * - a log-in (a skipAuthRefresh POST that succeeds, or session.begin()) makes an ended session
- *   live, reported once (session-began); a 401 of a request sent before it is retried once
- *   without a refresh; begin() on a session that has not ended changes no state, and marks a
+ *   live, reported once (session-began); a 401 of a request sent before it and after the end is
+ *   retried once without a refresh, one of a request sent before the end rejects with
+ *   SessionExpiredError (M verdict); begin() on a session that has not ended changes no state, and marks a
  *   call out as from before a log-in, whose rejection then ends nothing (W login, M)
  * - a log-in POST counts when it went out after an end or while a refresh call was out, late or
  *   not (W login): answered after that call was rejected, it makes the ended session live as
