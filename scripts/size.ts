@@ -52,8 +52,11 @@ import { priceParts, readmeTable } from './prices.js';
 // that says the app or another tab ended the session, where it said the server had rejected a
 // refresh, and +16 for the latest end kept after a log-in, so that a request sent before it is
 // never sent again with that log-in's credentials, and +32 for `end()` on every session, which
-// an app calls after its log-out (it was the tab session's only).
-const CEILING = 8542;
+// an app calls after its log-out (it was the tab session's only). Then +19 for `superseded`, the
+// refresh's signal that a log-out or a log-in overtook its call (so that it stores nothing over
+// the next user's tokens), and +17 for a cooldown that a clock turned back by less than its age
+// does not stretch.
+const CEILING = 8578;
 // Raised from 10 430 by the parts that came after it (getAccessToken, wwwAuthenticate and the
 // parser it exports, the expiry parts' clock, refreshOnWake), each priced below, and by the fixes
 // above with those of tabs, fetch and getAccessToken (+508 in all), then by a JWT's claims read in
@@ -79,8 +82,10 @@ const CEILING = 8542;
 // tokens where there is no channel; and +4 for the same bytes in another order, once the checks
 // that answer with a promise (dropped in production) were added; then +20 for the latest end
 // kept after a log-in, as above; and +5 for `end()` on every session, which the tab session's
-// now calls.
-const EVERYTHING_CEILING = 14178;
+// now calls. Then +60 for the two changes above the core ceiling's last, with a log-in in
+// another tab that supersedes a refresh out here, and `refreshOnWake`'s last wake kept on both
+// clocks, so that a clock turned back lets no wake through `minInterval`.
+const EVERYTHING_CEILING = 14238;
 
 const column = (text: string): string => text.padEnd(56);
 const bytes = (size: { minified: number; gzipped: number }): string =>

@@ -36,11 +36,12 @@ export function failedAnswer(value: unknown): AxiosError | undefined {
 
 /** @internal How the axios side shows a session's outcomes. */
 export const axiosTransport: Transport<RefreshContext, SessionExpiredError> = {
-  context: (trigger, signal) => ({
+  context: (trigger, signal, superseded) => ({
     // A refresh that `fetch` started in an app with no axios instance on the session.
     client: (trigger.client() as AxiosInstance | undefined) ?? axios.create({ validateStatus: ok2xx }),
     error: errorOf(trigger),
     signal,
+    superseded,
   }),
   answer: failedAnswer,
   expired: (cause, trigger) => new SessionExpiredError(cause, configOf(trigger), trigger && errorOf(trigger)?.response),

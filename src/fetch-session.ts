@@ -37,8 +37,18 @@ export interface FailedAnswerError extends Error {
 export interface FetchRefreshContext {
   /** The failed answer that started this refresh; `undefined` when refreshing ahead of expiry. */
   error?: FailedAnswerError | undefined;
-  /** Aborts when the refresh takes longer than `refreshTimeout`; pass it on as `{ signal }`. */
+  /**
+   * Aborts when the refresh takes longer than `refreshTimeout`, or the session ends while it is
+   * out; pass it on as `{ signal }` (but see `superseded` for rotating refresh tokens).
+   */
   signal: AbortSignal;
+  /**
+   * Aborts when a log-out (`session.end()`, in any tab) or a log-in overtakes this refresh: what
+   * its call gives is no longer the current user's credentials, so store nothing then. Unlike
+   * `signal` it does not abort at `refreshTimeout`, whose late answer still counts: with rotating
+   * refresh tokens, pass this one on as `{ signal: superseded }` instead.
+   */
+  superseded: AbortSignal;
 }
 
 /** How a fetch-side session obtains new credentials and what it does when it cannot. */
@@ -46,7 +56,7 @@ export type FetchSessionOptions = CommonSessionOptions<FetchRefreshContext, Sess
 
 /** @internal How the fetch side shows a session's outcomes. */
 export const fetchTransport: Transport<FetchRefreshContext, SessionExpiredError> = {
-  context: ({ error }, signal) => ({ error: error as FailedAnswerError | undefined, signal }),
+  context: ({ error }, signal, superseded) => ({ error: error as FailedAnswerError | undefined, signal, superseded }),
   answer: (value) => (failedStatus(value) === undefined ? undefined : answerError(value as { status: number })),
   expired: (cause, trigger) => {
     const response = trigger?.error?.response;

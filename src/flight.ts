@@ -19,17 +19,17 @@ export interface Flight {
   /** What the requests waiting now are given; a new wave starts for those who come after a timeout. */
   wave: Wave | undefined;
   /**
-   * A log-in succeeded while the call was out: the call presented the credentials from before it,
-   * and their rejection ends nothing.
+   * Aborts when a log-in or an end overtakes the call: it presented the credentials from before
+   * them, their rejection ends nothing, and what it gives is no longer the session's to store.
    */
-  loggedIn: boolean;
+  readonly superseded: AbortController;
   /** The bearer token when it set out: another one when it settles came from a log-in. */
   readonly token: string | undefined;
 }
 
 /** A refresh call starting now, for the log-in `life`; `ahead` when no failed request started it. */
 export function newFlight(life: number, ahead: boolean, token: string | undefined): Flight {
-  return { controller: new AbortController(), life, ahead, began: Date.now(), settled: Promise.resolve(false), waited: 0, late: false, wave: undefined, loggedIn: false, token };
+  return { controller: new AbortController(), life, ahead, began: Date.now(), settled: Promise.resolve(false), waited: 0, late: false, wave: undefined, superseded: new AbortController(), token };
 }
 
 /** The requests waiting for a refresh, released together, or after `refreshTimeout` alone. */

@@ -38,8 +38,18 @@ export interface RefreshContext {
   client: AxiosInstance;
   /** The failure that started this refresh; `undefined` when refreshing ahead of expiry. */
   error?: AxiosError | undefined;
-  /** Aborts when the refresh takes longer than `refreshTimeout`; pass it on as `{ signal }`. */
+  /**
+   * Aborts when the refresh takes longer than `refreshTimeout`, or the session ends while it is
+   * out; pass it on as `{ signal }` (but see `superseded` for rotating refresh tokens).
+   */
   signal: AbortSignal;
+  /**
+   * Aborts when a log-out (`session.end()`, in any tab) or a log-in overtakes this refresh: what
+   * its call gives is no longer the current user's credentials, so store nothing then. Unlike
+   * `signal` it does not abort at `refreshTimeout`, whose late answer still counts: with rotating
+   * refresh tokens, pass this one on as `{ signal: superseded }` instead.
+   */
+  superseded: AbortSignal;
 }
 
 /** How a session of the axios side obtains new credentials and what it does when it cannot. */

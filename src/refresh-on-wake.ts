@@ -7,6 +7,7 @@
  */
 import { checkWakeArguments, rethrowMistake } from './checks.js';
 import type { RefreshSession } from './session.js';
+import { monotonic } from './clock.js';
 
 // Read only in the checks below, which a production build drops; see checks.ts.
 declare const process: { env: { NODE_ENV?: string } };
@@ -93,13 +94,14 @@ export function refreshOnWake(session: RefreshSession, options: WakeOptions = {}
   }
   const page = globalThis as PageLike;
   const { minInterval = MIN_INTERVAL, listen = typeof page.document === 'object' } = options;
-  // When the last wake that refreshed started, on the wall clock: after a sleep the monotonic
-  // clock may have paused, and a wake hours later must not count as soon after the last.
-  let last: number | undefined;
+  // When the last wake that refreshed started, on both clocks: after a sleep the monotonic clock
+  // may have paused, and a wake hours later must not count as soon after the last; a wall clock
+  // turned back must not make it count as long ago either. The longer of the two counts.
+  let last: [wall: number, mono: number] | undefined;
 
   const check = async (): Promise<void> => {
-    const now = Date.now();
-    if (page.navigator?.onLine === false || (last !== undefined && now >= last && now - last < minInterval)) return;
+    const now: [number, number] = [Date.now(), monotonic()];
+    if (page.navigator?.onLine === false || (last && Math.max(now[0] - last[0], now[1] - last[1]) < minInterval)) return;
     // `due` is false on an ended or cooling-down session, as for a request: it never starts a
     // refresh the session would not, and joins one in flight.
     if (!session.due()) return;

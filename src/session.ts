@@ -153,7 +153,7 @@ export interface RefreshTrigger {
  */
 export interface Transport<Context, Expired extends SessionExpiredErrorLike> {
   /** What `refresh` is given for a refresh started by `trigger`. */
-  context(trigger: RefreshTrigger, signal: AbortSignal): Context;
+  context(trigger: RefreshTrigger, signal: AbortSignal, superseded: AbortSignal): Context;
   /** The failure for a refresh that resolved with a failed answer; `undefined` when it succeeded. */
   answer(value: unknown): unknown;
   /** The error `onSessionExpired` and observers are given; `trigger` is absent for an end no request started. */
@@ -172,6 +172,10 @@ interface Cooling {
   readonly since: number;
   readonly mono: number;
 }
+
+// How far the wall clock may fall behind the monotonic one before it counts as turned back: the
+// two drift apart by milliseconds a minute, and a cooldown lasts at most one.
+const TURNED = 100;
 
 // Every session's moves, counted together: a request stamped with the count as it goes out can ask
 // each session, whenever it was attached, whether it moved since.
@@ -283,14 +287,16 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
 
   /**
    * The cooldown in force: read from the clock when asked, so that no timer runs for it. A wall
-   * clock turned back since it began would stretch it by as much: its length is then counted on
-   * the monotonic clock. A `Date` that stands still (mocked in tests) holds it, as tests expect.
+   * clock turned back since it began, by any amount, would stretch it by as much: when the wall
+   * clock moved less than the monotonic one, its length is counted on the monotonic clock. A
+   * `Date` that stands still (mocked in tests) holds it, as tests expect.
    */
   const coolingNow = (): Cooling | undefined => {
     if (!cooling) return undefined;
     const now = Date.now();
-    if (now >= cooling.since) return now < cooling.until ? cooling : undefined;
-    const left = cooling.until - cooling.since - (monotonic() - cooling.mono);
+    const passed = monotonic() - cooling.mono;
+    if (now === cooling.since || now - cooling.since >= passed - TURNED) return now < cooling.until ? cooling : undefined;
+    const left = cooling.until - cooling.since - passed;
     if (left <= 0) return undefined;
     // The errors a refusal gives say when to try again in the clock as it reads now.
     cooling.failure.retryAt = now + Math.ceil(left);
@@ -347,6 +353,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       // Nothing waits for its outcome now, nor its one timer, which would have aborted it.
       flight.wave = undefined;
       flight.controller.abort();
+      flight.superseded.abort();
     }
     release(wave, failure);
     if (wave) {
@@ -397,7 +404,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     const current = newFlight(life, trigger.error === undefined, tokenNow());
     // In flight before `refresh` runs, so that a request it sends is seen as its own.
     flight = current;
-    const call = (): unknown => own.run(() => refresh(transport.context(trigger, current.controller.signal)));
+    const call = (): unknown => own.run(() => refresh(transport.context(trigger, current.controller.signal, current.superseded.signal)));
     const before = after;
     // A call waiting behind one that succeeded has nothing left to do, as after a late call of its own.
     const outcome = callRefresh(before ? () => before.then((renewed) => (renewed === true ? undefined : call())) : call, (answer) => transport.answer(answer));
@@ -430,12 +437,12 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
     }
     // A bearer token other than the one the call set out with (and not none) is a log-in's.
     const token = tokenNow();
-    if (token !== undefined && token !== current.token) current.loggedIn = true;
-    if (failure?.expired && current.loggedIn && !isSessionExpiredError(failure.cause)) {
-      // The server rejected credentials that a log-in replaced while the call was out: its waiters
-      // are sent again with the log-in's, as is any request sent before it, and the backoff starts
-      // over, as after any log-in. Observers hear of a failed call that ended nothing. An end the
-      // app's own `refresh` chose still ends.
+    const loggedIn = current.superseded.signal.aborted || (token !== undefined && token !== current.token);
+    if (failure && loggedIn && !isSessionExpiredError(failure.cause)) {
+      // The call failed with credentials that a log-in replaced while it was out (or was aborted
+      // for it, through `superseded`): its waiters are sent again with the log-in's, as is any
+      // request sent before it, and the backoff starts over, as after any log-in. Observers hear of
+      // a failed call that ended nothing. An end the app's own `refresh` chose still ends.
       epoch = ++count;
       lastSuccess = epoch;
       failures = 0;
@@ -522,8 +529,9 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
       end(new RefreshFailure(true, new Error('The session was ended by the app')), 'app');
     },
     begin() {
-      // A refresh call out now presented the credentials from before the log-in: its rejection ends nothing.
-      if (flight) flight.loggedIn = true;
+      // A refresh call out now presented the credentials from before the log-in: its rejection ends
+      // nothing, and what it gives is not to be stored over the log-in's.
+      flight?.superseded.abort();
       begin();
     },
     owns: () => own.active(),

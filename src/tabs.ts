@@ -370,7 +370,11 @@ export function createTabSession<T = unknown>(options: TabSessionOptions<T>): Ta
         if (ended) {
           write?.();
           coreBegin();
-        } else session.adopt(write, type === 'refreshed');
+        } else {
+          // A log-in elsewhere supersedes a refresh out here, as one here would.
+          if (type === 'began') coreBegin();
+          session.adopt(write, type === 'refreshed');
+        }
       }
     } finally {
       quiet = false;

@@ -251,8 +251,15 @@ describe('log-out and log-in across tabs', () => {
       await axios.create({ baseURL: server.url, adapter: other.api.defaults.adapter! }).post('/login');
       other.session.begin();
     }],
-  ])('ends nothing in any tab when %s while a refresh is out, which the server then rejects', async (_how, logIn) => {
-    const [a, b] = [tabs.open(), tabs.open()];
+  ])('ends nothing in any tab when %s while a refresh is out, which the server then rejects, and aborts its superseded signal', async (_how, logIn) => {
+    const superseded: AbortSignal[] = [];
+    const a = tabs.open({
+      refresh: (context) => {
+        superseded.push(context.superseded);
+        return context.client.post('/refresh');
+      },
+    });
+    const b = tabs.open();
     const events: string[] = [];
     observe(a.session, (event) => events.push(event.type === 'refresh-failed' ? `${event.type} ended: ${String(event.ended)}` : event.type));
     server.expireAccess();
@@ -261,6 +268,8 @@ describe('log-out and log-in across tabs', () => {
     await server.arrived('/refresh', 1);
     await logIn(a, b);
     await turns(5);
+    // What the call gives is not to be stored over the log-in's.
+    expect(superseded.map((signal) => signal.aborted)).toEqual([true]);
     // The call still out presented the refresh token the log-in replaced.
     refreshGate.open();
 

@@ -48,7 +48,7 @@ function fetchApp(): { authFetch: typeof fetch; contexts: FetchRefreshContext[];
 }
 
 describe('createRefreshSession from the fetch entry point', () => {
-  it('refreshes once for concurrent 401s, giving refresh the 401 and a signal but no client, and retries each call with the new token', async () => {
+  it('refreshes once for concurrent 401s, giving refresh the 401 and its signals but no client, and retries each call with the new token', async () => {
     const { authFetch, contexts } = fetchApp();
     server.expireAccess();
 
@@ -57,7 +57,7 @@ describe('createRefreshSession from the fetch entry point', () => {
     expect(statuses).toEqual([200, 200, 200]);
     expect(server.refreshCalls()).toBe(1);
     expect(contexts).toHaveLength(1);
-    expect(Object.keys(contexts[0]!).sort()).toEqual(['error', 'signal']);
+    expect(Object.keys(contexts[0]!).sort()).toEqual(['error', 'signal', 'superseded']);
     expect(contexts[0]!.error?.response?.status).toBe(401);
     expect(contexts[0]!.error).toBeInstanceOf(Error);
     const calls = server.seen.filter((r) => r.path.startsWith('/api/'));

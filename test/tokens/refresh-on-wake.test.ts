@@ -145,6 +145,32 @@ describe('refreshOnWake: the page shows again after a sleep', () => {
     expect(server.reused).toBe(0);
   });
 
+  it('starts no second refresh within 10 s of wakes when the wall clock is turned back 30 s after the first', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const state = app();
+    sleep(20 * MINUTE);
+    server.failOnce('/refresh', 503);
+    page.show();
+    await settled(state.session);
+    expect(server.count('/refresh', 503)).toBe(1);
+
+    // An NTP step back; the monotonic clock goes on, past the cooldown of the failure.
+    vi.setSystemTime(Date.now() - 30_000);
+    server.sleep(30_000);
+    vi.advanceTimersByTime(9_999);
+    page.hide();
+    page.show();
+    page.online();
+    await turns(5);
+    expect(server.count('/refresh')).toBe(1);
+
+    vi.advanceTimersByTime(1);
+    page.hide();
+    page.show();
+    await settled(state.session);
+    expect(server.count('/refresh')).toBe(2);
+  });
+
   it('starts at most one refresh in 10 s of wakes while the auth server fails: 9 999 ms after the first, none; at 10 000 ms, the second', async () => {
     // The cooldown after the first failure is 125 ms with this jitter: the wakes after it are
     // held back by minInterval alone.

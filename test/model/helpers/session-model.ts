@@ -243,10 +243,10 @@ export class SessionModel {
       this.cooling = undefined;
       if (call.timeouts.length > 0) this.moves.lateSuccesses += 1;
       if (call.loggedIn) this.moves.successesAfterLogin += 1;
-    } else if (end === 'rejected' && call.loggedIn) {
-      // The log-in's credentials are the session's: nothing ends, the requests sent before are
-      // sent again with them, and the backoff starts over, as after any log-in. The call is
-      // reported as failed, ending nothing.
+    } else if (call.loggedIn) {
+      // The log-in's credentials are the session's: a rejection ends nothing and a transient
+      // failure starts no cooldown; the requests sent before are sent again with them, and the
+      // backoff starts over, as after any log-in. The call is reported as failed, ending nothing.
       call.overtaken = true;
       this.lastSuccess = this.lastDecisive = call.endOrder;
       this.failures = 0;
@@ -302,11 +302,13 @@ export class SessionModel {
         this.reported('succeeded', undefined);
         return;
       case 'refresh-failed': {
-        const overtaken = this.unreported?.call.overtaken === true && event.error === this.unreported.call.cause;
+        const settled = this.unreported?.call;
+        // A failure a log-in overtook, rejected or transient, ends nothing and starts no cooldown.
+        const overtaken = settled?.overtaken === true && event.error === settled.cause;
         if (event.ended || overtaken) {
           if (event.retryAt !== undefined) log.violation(`refresh-failed event that ended the session, or that a log-in overtook, carries retryAt ${event.retryAt}`);
           if (overtaken && event.ended) log.violation('refresh-failed event for a rejection that a log-in overtook says that it ended the session');
-          this.reported('rejected', event.error);
+          this.reported(overtaken ? (settled.end ?? 'rejected') : 'rejected', event.error);
         } else if (this.refusal && !this.unreported) {
           this.refused401(event.error, event.retryAt);
         } else if (event.retryAt === undefined) {
