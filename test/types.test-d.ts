@@ -24,10 +24,11 @@ describe('public types', () => {
     void api.get('/public', { skipAuthRefresh: true });
   });
 
-  it('gives refresh a context with a client, the triggering error and a signal', () => {
+  it('gives refresh a context with a client, the triggering error, a signal and a superseded signal', () => {
     expectTypeOf<RefreshContext['client']>().toEqualTypeOf(axios.create());
     expectTypeOf<RefreshContext['error']>().toEqualTypeOf<AxiosError | undefined>();
     expectTypeOf<RefreshContext['signal']>().toEqualTypeOf<AbortSignal>();
+    expectTypeOf<RefreshContext['superseded']>().toEqualTypeOf<AbortSignal>();
   });
 
   it('returns a handle with eject and the session', () => {
