@@ -145,7 +145,8 @@ describe('refreshOnWake: the page shows again after a sleep', () => {
     expect(server.reused).toBe(0);
   });
 
-  it('starts no second refresh within 10 s of wakes when the wall clock is turned back 30 s after the first', async () => {
+  /** Slept 20 minutes and woke to the auth server failing: one refresh, answered 503, a 125 ms cooldown. */
+  async function wokenToAFailedRefresh(): Promise<App> {
     vi.spyOn(Math, 'random').mockReturnValue(0);
     const state = app();
     sleep(20 * MINUTE);
@@ -153,6 +154,11 @@ describe('refreshOnWake: the page shows again after a sleep', () => {
     page.show();
     await settled(state.session);
     expect(server.count('/refresh', 503)).toBe(1);
+    return state;
+  }
+
+  it('starts no second refresh within 10 s of wakes when the wall clock is turned back 30 s after the first', async () => {
+    const state = await wokenToAFailedRefresh();
 
     // An NTP step back; the monotonic clock goes on, past the cooldown of the failure.
     vi.setSystemTime(Date.now() - 30_000);
@@ -174,13 +180,7 @@ describe('refreshOnWake: the page shows again after a sleep', () => {
   it('starts at most one refresh in 10 s of wakes while the auth server fails: 9 999 ms after the first, none; at 10 000 ms, the second', async () => {
     // The cooldown after the first failure is 125 ms with this jitter: the wakes after it are
     // held back by minInterval alone.
-    vi.spyOn(Math, 'random').mockReturnValue(0);
-    const state = app();
-    sleep(20 * MINUTE);
-    server.failOnce('/refresh', 503);
-    page.show();
-    await settled(state.session);
-    expect(server.count('/refresh', 503)).toBe(1);
+    const state = await wokenToAFailedRefresh();
 
     // Woken again 1 000, 5 000 and 9 999 ms after the first wake.
     for (const step of [1_000, 4_000, 4_999]) {
