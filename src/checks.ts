@@ -187,6 +187,15 @@ export function checkPartArguments(read: unknown, margin?: unknown): void {
   checkNumber('margin', margin, 0, Number.MAX_VALUE, 'a non-negative finite number of milliseconds');
 }
 
+/** `jwtExpiry(read)`: a runtime without `atob` would read no JWT, and nothing would refresh ahead. */
+export function checkJwtRuntime(): void {
+  if (typeof atob !== 'function') {
+    throw mistake(
+      'jwtExpiry(read): this runtime has no global `atob` (React Native before 0.74), so no JWT can be read and nothing would refresh ahead of expiry. Install a base64 polyfill as `global.atob`, or use `expiry(() => ms)` with the expiry your log-in and refresh answers give.',
+    );
+  }
+}
+
 /** `getAccessToken(session, request)`. */
 export function checkTokenRequest(session: unknown, request: unknown): void {
   if (!isSessionLike(session)) throw expected('session', 'a session (`interceptor.session`, or one from createRefreshSession())', session);

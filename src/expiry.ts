@@ -5,7 +5,7 @@
  * bundle it.
  */
 
-import { checkPartArguments, rethrowMistake } from './checks.js';
+import { checkJwtRuntime, checkPartArguments, rethrowMistake } from './checks.js';
 import { clock, dateOf } from './clock.js';
 
 // Read only in the checks below, which a production build drops; see checks.ts.
@@ -182,7 +182,10 @@ export function expiry(read: () => number | undefined, margin: number = REFRESH_
  */
 export function jwtExpiry(read: () => string | null | undefined, margin: number = REFRESH_MARGIN): Expiry {
   try {
-    if (process.env.NODE_ENV !== 'production') checkPartArguments(read, margin);
+    if (process.env.NODE_ENV !== 'production') {
+      checkPartArguments(read, margin);
+      checkJwtRuntime();
+    }
   } catch (error) {
     rethrowMistake(error);
   }

@@ -116,7 +116,9 @@ function describe(input: RequestInfo | URL, init: RequestInit | undefined): Call
   const method = (init?.method ?? request?.method ?? 'GET').toLowerCase();
   const body = init?.body;
   let kept = request;
-  const copies = kept !== undefined && kept.body != null && !kept.bodyUsed && body == null;
+  // A `Request` that may carry a body is copied before it is sent: not only one whose `body` says
+  // so, since a polyfill's (React Native's whatwg-fetch) has no `body` and is spent all the same.
+  const copies = kept !== undefined && !kept.bodyUsed && body == null && !/^(get|head)$/.test(method);
   return {
     url,
     config: { url, method },
@@ -132,13 +134,19 @@ function describe(input: RequestInfo | URL, init: RequestInit | undefined): Call
   };
 }
 
+/** What `fetch` rejects with for a signal without a `reason`: Hermes (React Native) has no `DOMException`. */
+const abortError = (): Error =>
+  typeof DOMException === 'function'
+    ? new DOMException('This operation was aborted', 'AbortError')
+    : Object.assign(new Error('This operation was aborted'), { name: 'AbortError' });
+
 /** Rejects as `fetch` does when the call is aborted while it waits: with the signal's reason. */
 function waitFor<T>(work: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
   if (!signal) return work;
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      reject(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+      reject(signal.reason ?? abortError());
     };
     // Handled even when the call was aborted already: a failure nobody reads would go unhandled.
     work.then(resolve, reject).finally(() => {

@@ -30,13 +30,16 @@ export interface AccessTokenRequest {
 }
 
 /** True when the session's credentials need no refresh for this request. */
-function fresh(session: RefreshSession, minValidity: number, refused: string | undefined): boolean {
+/** True when the session's bearer token is known not to work: there is none, or the app saw it refused. */
+function stale(session: RefreshSession, refused: string | undefined): boolean {
   const { bearer } = session;
-  if (bearer) {
-    const token = bearer.token();
-    if (token === undefined || token === refused) return false;
-  }
-  return session.expiry?.fresh(minValidity) ?? true;
+  if (!bearer) return false;
+  const token = bearer.token();
+  return token === undefined || token === refused;
+}
+
+function fresh(session: RefreshSession, minValidity: number, refused: string | undefined): boolean {
+  return !stale(session, refused) && (session.expiry?.fresh(minValidity) ?? true);
 }
 
 /**
@@ -85,7 +88,8 @@ export async function getAccessToken(session: RefreshSession, request: AccessTok
   // waiting for the refresh would wait for itself until refreshTimeout.
   if (session.refreshing && session.owns()) return session.bearer?.token();
   const { minValidity = session.expiry?.margin ?? REFRESH_MARGIN, refused } = request;
-  const trigger = { config: {}, by: 'getAccessToken', client: () => session.client() };
+  // A refresh for a refused token is no refresh ahead of expiry: its failure holds requests back.
+  const trigger = { config: {}, by: 'getAccessToken', client: () => session.client(), stale: () => stale(session, refused) };
   try {
     // Stamped now, so that only a refresh that settles from here on counts; one in flight is joined.
     if (session.state === 'ended' || !fresh(session, minValidity, refused)) await session.recover(session.epoch, trigger);

@@ -142,6 +142,12 @@ export interface RefreshTrigger {
   config: { readonly method?: string | undefined; readonly baseURL?: string | undefined; readonly url?: string | undefined };
   /** What started it when no request did, as errors name it. */
   by?: string | undefined;
+  /**
+   * True when no failed answer started it but the credentials are known not to work (a token the
+   * app reports refused, or none): it is no refresh ahead of expiry, and its failure holds
+   * requests back as one a 401 started does.
+   */
+  stale?: (() => boolean) | undefined;
   /** The refresh client the transport has at hand, if any. */
   client: () => unknown;
 }
@@ -172,10 +178,6 @@ interface Cooling {
   readonly since: number;
   readonly mono: number;
 }
-
-// How far the wall clock may fall behind the monotonic one before it counts as turned back: the
-// two drift apart by milliseconds a minute, and a cooldown lasts at most one.
-const TURNED = 100;
 
 // Every session's moves, counted together: a request stamped with the count as it goes out can ask
 // each session, whenever it was attached, whether it moved since.
@@ -287,16 +289,15 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
 
   /**
    * The cooldown in force: read from the clock when asked, so that no timer runs for it. A wall
-   * clock turned back since it began, by any amount, would stretch it by as much: when the wall
-   * clock moved less than the monotonic one, its length is counted on the monotonic clock. A
-   * `Date` that stands still (mocked in tests) holds it, as tests expect.
+   * clock turned back past its start would stretch it by as much: its length is then counted on
+   * the monotonic clock. One turned back by less is left alone, since a `Date` that stands still
+   * or runs slow (mocked in tests) must hold it, as tests expect.
    */
   const coolingNow = (): Cooling | undefined => {
     if (!cooling) return undefined;
     const now = Date.now();
-    const passed = monotonic() - cooling.mono;
-    if (now === cooling.since || now - cooling.since >= passed - TURNED) return now < cooling.until ? cooling : undefined;
-    const left = cooling.until - cooling.since - passed;
+    if (now >= cooling.since) return now < cooling.until ? cooling : undefined;
+    const left = cooling.until - cooling.since - (monotonic() - cooling.mono);
     if (left <= 0) return undefined;
     // The errors a refusal gives say when to try again in the clock as it reads now.
     cooling.failure.retryAt = now + Math.ceil(left);
@@ -401,7 +402,7 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
   function start(trigger: RefreshTrigger): Promise<void> {
     notify(listeners, 'started', epoch);
     session.tell?.('refresh-started', undefined, trigger);
-    const current = newFlight(life, trigger.error === undefined, tokenNow());
+    const current = newFlight(life, trigger.error === undefined && !trigger.stale?.(), tokenNow());
     // In flight before `refresh` runs, so that a request it sends is seen as its own.
     flight = current;
     const call = (): unknown => own.run(() => refresh(transport.context(trigger, current.controller.signal, current.superseded.signal)));

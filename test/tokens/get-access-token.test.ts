@@ -163,6 +163,26 @@ describe('getAccessToken on a bearer session', () => {
     expect(await accepted(first)).toBe(true);
   });
 
+  it.each([
+    ['answered 503', false],
+    ['out past refreshTimeout', true],
+  ])('holds requests behind a refresh it starts for a refused token as a 401 would: that refresh %s, they reject unsent', async (_how, late) => {
+    // No expiresAt: only the server's refusal says the token is stale.
+    const { api, session, tokens } = app({ expiresAt: undefined, refreshTimeout: 200 });
+    server.revoke();
+    const held = server.hold('/refresh');
+    if (!late) server.failOnce('/refresh', 503);
+    const asked = getAccessToken(session, { refused: tokens.access }).catch((error: unknown) => error);
+    await server.arrived('/refresh', 1);
+    const request = api.get('/tasks').catch((error: unknown) => error);
+    if (!late) held.open();
+
+    expect(isRefreshFailedError(await request)).toBe(true);
+    expect(isRefreshFailedError(await asked)).toBe(true);
+    expect(server.count('/tasks')).toBe(0);
+    held.open();
+  });
+
   it('rejects with SessionExpiredError on an ended session without a refresh call, and onSessionExpired runs once', async () => {
     const state = app();
     server.revoke();

@@ -48,7 +48,7 @@ export interface JwtServer extends Loopback {
   /** Moves the server's clock on by `ms`, as a sleep of the client's machine passes for the server too. */
   sleep(ms: number): void;
   /** Answers the next request to a path starting with `path` (`/refresh` too) with `status`, whatever its token. */
-  failOnce(path: string, status: number, retryAfter?: string): void;
+  failOnce(path: string, status: number): void;
   /** Holds answers to paths starting with `path` until the gate opens. */
   hold(path: string): Gate;
   /** Resolves once `n` requests to paths starting with `path` have arrived. */
@@ -64,7 +64,7 @@ export async function startJwtServer(lifetime = 15 * 60_000): Promise<JwtServer>
   const seen: Seen[] = [];
   const arrivals: string[] = [];
   const gates = pathGates();
-  const failures = new Map<string, [status: number, retryAfter: string | undefined]>();
+  const failures = new Map<string, number>();
   // How far the server's clock was moved on from the process's, by `sleep`.
   let slept = 0;
   const now = (): number => Date.now() + slept;
@@ -88,9 +88,7 @@ export async function startJwtServer(lifetime = 15 * 60_000): Promise<JwtServer>
     const failure = [...failures].find(([prefix]) => path.startsWith(prefix));
     if (failure) {
       failures.delete(failure[0]);
-      const [status, retryAfter] = failure[1];
-      if (retryAfter !== undefined) res.setHeader('retry-after', retryAfter);
-      void answer(status, { path, authorization });
+      void answer(failure[1], { path, authorization });
       return;
     }
     if (path === '/refresh') {
@@ -131,8 +129,8 @@ export async function startJwtServer(lifetime = 15 * 60_000): Promise<JwtServer>
     sleep(ms) {
       slept += ms;
     },
-    failOnce(path, status, retryAfter) {
-      failures.set(path, [status, retryAfter]);
+    failOnce(path, status) {
+      failures.set(path, status);
     },
     hold: (path) => gates.hold(path),
     arrived: (path, n) => until(() => arrivals.filter((p) => p.startsWith(path)).length >= n),
