@@ -345,8 +345,13 @@ export function createSession<Context, Expired extends SessionExpiredErrorLike>(
 
   /** Move: the session is over, whatever it was doing; reported once, after its waiters. */
   function end(failure: RefreshFailure, by: EndedBy | undefined, trigger?: RefreshTrigger, wave = flight?.wave): void {
-    if (ended) return;
     epoch = ++count;
+    // An end again (the app's log-out after the server's): a request sent before it is the dead
+    // session's too, and nothing is reported twice.
+    if (ended) {
+      ended.at = epoch;
+      return;
+    }
     failure.by = by;
     last = ended = { failure, token: tokenNow(), at: epoch };
     cooling = undefined;

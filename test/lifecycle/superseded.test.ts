@@ -6,7 +6,7 @@
  */
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bearer, createRefreshInterceptor, isRefreshFailedError } from '../../src/index.js';
+import { bearer, createRefreshInterceptor, isRefreshFailedError, isSessionExpiredError } from '../../src/index.js';
 import type { RefreshContext } from '../../src/index.js';
 import { createRefreshFetch } from '../../src/fetch.js';
 import { pathGates, until } from '../helpers/gate.js';
@@ -185,5 +185,27 @@ describe('superseded', () => {
     await until(() => !app.session.refreshing);
     await app.logIn('alice');
     expect(seen?.aborted).toBe(false);
+  });
+});
+
+describe('end() on a session the server had ended already (the app\'s log-out after a rejected refresh)', () => {
+  it('keeps a request sent between the two ends from being sent again as the next user', async () => {
+    const app = usersApp(storesUnlessSuperseded);
+    await app.logIn('alice');
+    server.expireAll();
+    app.tokens.refresh = 'revoked';
+    expect(isSessionExpiredError(await app.api.get('/me').catch((error: unknown) => error))).toBe(true);
+    expect(app.session.state).toBe('ended');
+
+    // Still on the page, the user's last request goes out; then the app logs out.
+    const held = server.hold('/me');
+    const late = app.api.get('/me').catch((error: unknown) => error);
+    await until(() => server.arrived('/me') === 2);
+    app.session.end();
+    await app.logIn('bob');
+    held.open();
+
+    expect(isSessionExpiredError(await late)).toBe(true);
+    expect(server.users('/me')).not.toContain('bob');
   });
 });
