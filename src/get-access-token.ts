@@ -29,7 +29,6 @@ export interface AccessTokenRequest {
   refused?: string | undefined;
 }
 
-/** True when the session's credentials need no refresh for this request. */
 /** True when the session's bearer token is known not to work: there is none, or the app saw it refused. */
 function stale(session: RefreshSession, refused: string | undefined): boolean {
   const { bearer } = session;
@@ -38,6 +37,7 @@ function stale(session: RefreshSession, refused: string | undefined): boolean {
   return token === undefined || token === refused;
 }
 
+/** True when the session's credentials need no refresh for this request. */
 function fresh(session: RefreshSession, minValidity: number, refused: string | undefined): boolean {
   return !stale(session, refused) && (session.expiry?.fresh(minValidity) ?? true);
 }
